@@ -1,0 +1,12 @@
+//! Pure domain types and decisions: orders, change requests, stock policy.
+//!
+//! Nothing here does I/O; the formats turn bytes into these types and the
+//! pipeline stores them.
+
+pub mod amount;
+pub mod order;
+pub mod policy;
+
+pub use amount::Amount;
+pub use order::*;
+pub use policy::*;

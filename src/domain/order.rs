@@ -1,0 +1,376 @@
+//! Purchase orders and change requests as dropgate understands them,
+//! whatever format they arrived in.
+
+use super::Amount;
+use serde::{Deserialize, Serialize};
+
+/// A reference number (X12 REF / N9 without messages): qualifier and value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    pub qualifier: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A dated event (X12 DTM): qualifier such as `002` (delivery requested),
+/// `010` (requested ship), date as CCYYMMDD, optional time HHMM[SS] and zone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateRef {
+    pub qualifier: String,
+    pub date: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+}
+
+/// A communication number (PER03/04, 05/06, 07/08): `TE` phone, `EM` e-mail…
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comm {
+    pub qualifier: String,
+    pub value: String,
+}
+
+/// A contact (X12 PER): function code (`BD` buyer, `IC` information, `ZZ`…),
+/// a name and its numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub function: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comms: Vec<Comm>,
+}
+
+/// A party of the order (X12 N1 loop with N2/N3/N4/PER).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    /// Entity identifier code: `ST` ship-to (the consumer in drop-ship),
+    /// `BT` bill-to, `RT`/`RE` return-to, `BY` buyer, `SF` ship-from, `LW`…
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// N1 identification code qualifier and code (e.g. `92` + store number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_qualifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Additional name lines (N2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_names: Vec<String>,
+    /// Street lines (N3, up to two per segment, several segments allowed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub address: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
+}
+
+impl Party {
+    /// A stable text of the address used in the duplicate key
+    /// (retailer, PO number, ship-to): upper-cased, whitespace collapsed.
+    pub fn address_key(&self) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        if let Some(n) = &self.name {
+            parts.push(n);
+        }
+        if let Some(i) = &self.id {
+            parts.push(i);
+        }
+        parts.extend(self.address.iter().map(String::as_str));
+        for p in [&self.city, &self.state, &self.postal_code, &self.country]
+            .into_iter()
+            .flatten()
+        {
+            parts.push(p);
+        }
+        let joined = parts.join("|");
+        joined
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase()
+    }
+}
+
+/// What a free-text message is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// A consumer's gift message: printed on the packing slip.
+    Gift,
+    /// An instruction or message meant for the packing slip.
+    Slip,
+    /// Anything else (shipping instructions, terms, product text).
+    Other,
+}
+
+/// A message (X12 N9 + MSG lines).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub kind: NoteKind,
+    /// The N9 qualifier and identification (e.g. `ZZ` / `GIFT`, `L1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub text: String,
+}
+
+/// Carrier and routing (X12 TD5).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Carrier {
+    /// TD503 identification code (SCAC) when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scac: Option<String>,
+    /// TD504 transportation method (`M` motor, `U` parcel…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// TD505 routing: the free text most retailers put the ship method in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<String>,
+    /// TD508 / TD512 service level code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_level: Option<String>,
+}
+
+/// An allowance or charge (X12 SAC).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charge {
+    /// `A` allowance, `C` charge, `N` no allowance or charge.
+    pub indicator: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One product identifier with its X12 qualifier: `UP` UPC, `UK` GTIN-14,
+/// `EN` EAN, `VN`/`VP` vendor item, `IN`/`BP` buyer item, `SK` SKU…
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemId {
+    pub qualifier: String,
+    pub value: String,
+}
+
+/// Packaging (X12 PO4).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pack {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// A price other than the unit price (X12 CTP): class of trade, price
+/// qualifier (`RES` resale, `MSR`, `PUR` consumer paid…) and amount.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_of_trade: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+}
+
+/// One line of a purchase order (X12 PO1 loop).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// PO101 assigned identification, as sent (`1`, `001`, `0010`).
+    /// When absent, the 1-based position is used.
+    pub line_number: String,
+    pub quantity: Amount,
+    /// PO103 unit of measure (`EA`, `CA`…).
+    pub unit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Amount>,
+    /// PO105 basis of unit price (`PE`, `NT`, `PP`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_basis: Option<String>,
+    pub ids: Vec<ItemId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<Pack>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prices: Vec<PriceInfo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charges: Vec<Charge>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<DateRef>,
+}
+
+impl OrderLine {
+    /// The first identifier with one of the given qualifiers.
+    pub fn id(&self, qualifiers: &[&str]) -> Option<&str> {
+        qualifiers.iter().find_map(|q| {
+            self.ids
+                .iter()
+                .find(|i| i.qualifier == *q)
+                .map(|i| i.value.as_str())
+        })
+    }
+}
+
+/// A purchase order (X12 850, and later cXML OrderRequest, EDIFACT ORDERS, CSV).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOrder {
+    pub po_number: String,
+    /// BEG01 transaction set purpose (`00` original, `06` confirmation, `07` duplicate…).
+    pub purpose: String,
+    /// BEG02 order type (`SA` stand-alone, `DS` drop ship, `RL` release…).
+    pub order_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_number: Option<String>,
+    /// BEG05 order date, CCYYMMDD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<DateRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carriers: Vec<Carrier>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<Party>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charges: Vec<Charge>,
+    pub lines: Vec<OrderLine>,
+    /// CTT01 as sent (number of line items), checked by the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_line_count: Option<u32>,
+}
+
+impl PurchaseOrder {
+    pub fn party(&self, role: &str) -> Option<&Party> {
+        self.parties.iter().find(|p| p.role == role)
+    }
+    /// The consumer's address: N1*ST.
+    pub fn ship_to(&self) -> Option<&Party> {
+        self.party("ST")
+    }
+    /// The retailer's customer order number: REF*CO, else REF*PRF / REF*OQ.
+    pub fn customer_order_number(&self) -> Option<&str> {
+        ["CO", "PRF", "OQ"].iter().find_map(|q| {
+            self.references
+                .iter()
+                .find(|r| r.qualifier == *q)
+                .map(|r| r.value.as_str())
+        })
+    }
+    /// The gift message, when one was sent (all gift notes joined).
+    pub fn gift_message(&self) -> Option<String> {
+        let parts: Vec<&str> = self
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::Gift)
+            .map(|n| n.text.as_str())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("\n"))
+    }
+}
+
+/// What an 860 asks for one line (X12 POC02 change type).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineChange {
+    pub line_number: String,
+    /// POC02: `DI` delete item, `QD` quantity decrease, `QI` quantity
+    /// increase, `CA` changes to line items, `AI` add item, `PC` price change…
+    pub change_code: String,
+    /// POC03: the quantity ordered after the change, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Amount>,
+    /// POC04: quantity left to receive, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity_left: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<ItemId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A purchase order change request (X12 860).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderChange {
+    pub po_number: String,
+    /// BCH01: `01` cancellation, `04` change, `05` replace…
+    pub purpose: String,
+    /// BCH02 order type.
+    pub order_type: String,
+    /// BCH06 date of the original PO, CCYYMMDD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_date: Option<String>,
+    /// BCH11 change request date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<Party>,
+    pub changes: Vec<LineChange>,
+}
+
+impl OrderChange {
+    /// Whether the whole order is cancelled (BCH01 = 01).
+    pub fn cancels_order(&self) -> bool {
+        self.purpose == "01"
+    }
+}
+
+/// What dropgate did with one line of a change request (for the 865).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineChangeOutcome {
+    pub line_number: String,
+    pub change_code: String,
+    pub accepted: bool,
+    /// Units on the line after the change (ordered), when the line exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Why a change was refused, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What dropgate did with a change request as a whole (for the 865).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeOutcome {
+    /// The whole order was cancelled.
+    pub order_cancelled: bool,
+    /// The request was refused as a whole (e.g. the order already shipped).
+    pub refused: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub lines: Vec<LineChangeOutcome>,
+}

@@ -1,0 +1,3 @@
+//! Pure conversions between bytes and domain types, one module per format.
+
+pub mod x12;

@@ -1,0 +1,1 @@
+//! The X12 writers: strict acknowledgements and responses.
