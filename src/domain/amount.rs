@@ -130,12 +130,12 @@ impl<'de> Deserialize<'de> for Amount {
             F(f64),
         }
         match Repr::deserialize(d)? {
-            Repr::S(s) => Amount::parse(&s)
-                .ok_or_else(|| serde::de::Error::custom(format!("not a decimal number: {s:?}"))),
-            Repr::I(i) => i
-                .checked_mul(SCALE)
-                .map(Amount)
-                .ok_or_else(|| serde::de::Error::custom("number out of range")),
+            Repr::S(s) => {
+                Amount::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("not a decimal number: {s:?}")))
+            }
+            Repr::I(i) => {
+                i.checked_mul(SCALE).map(Amount).ok_or_else(|| serde::de::Error::custom("number out of range"))
+            }
             Repr::F(x) => Amount::parse(&format!("{x}"))
                 .ok_or_else(|| serde::de::Error::custom(format!("not a decimal number: {x}"))),
         }
@@ -165,13 +165,6 @@ mod tests {
         assert_eq!(Amount::parse("3").unwrap().whole_units(), Some(3));
         assert_eq!(Amount::parse("3.5").unwrap().whole_units(), None);
         assert_eq!(Amount::parse("19.995").unwrap().cents(), 2000);
-        assert_eq!(
-            Amount::parse("2.5")
-                .unwrap()
-                .checked_mul(Amount::from_units(3))
-                .unwrap()
-                .to_string(),
-            "7.5"
-        );
+        assert_eq!(Amount::parse("2.5").unwrap().checked_mul(Amount::from_units(3)).unwrap().to_string(), "7.5");
     }
 }

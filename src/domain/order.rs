@@ -86,18 +86,11 @@ impl Party {
             parts.push(i);
         }
         parts.extend(self.address.iter().map(String::as_str));
-        for p in [&self.city, &self.state, &self.postal_code, &self.country]
-            .into_iter()
-            .flatten()
-        {
+        for p in [&self.city, &self.state, &self.postal_code, &self.country].into_iter().flatten() {
             parts.push(p);
         }
         let joined = parts.join("|");
-        joined
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_uppercase()
+        joined.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
     }
 }
 
@@ -221,12 +214,7 @@ pub struct OrderLine {
 impl OrderLine {
     /// The first identifier with one of the given qualifiers.
     pub fn id(&self, qualifiers: &[&str]) -> Option<&str> {
-        qualifiers.iter().find_map(|q| {
-            self.ids
-                .iter()
-                .find(|i| i.qualifier == *q)
-                .map(|i| i.value.as_str())
-        })
+        qualifiers.iter().find_map(|q| self.ids.iter().find(|i| i.qualifier == *q).map(|i| i.value.as_str()))
     }
 }
 
@@ -275,21 +263,14 @@ impl PurchaseOrder {
     }
     /// The retailer's customer order number: REF*CO, else REF*PRF / REF*OQ.
     pub fn customer_order_number(&self) -> Option<&str> {
-        ["CO", "PRF", "OQ"].iter().find_map(|q| {
-            self.references
-                .iter()
-                .find(|r| r.qualifier == *q)
-                .map(|r| r.value.as_str())
-        })
+        ["CO", "PRF", "OQ"]
+            .iter()
+            .find_map(|q| self.references.iter().find(|r| r.qualifier == *q).map(|r| r.value.as_str()))
     }
     /// The gift message, when one was sent (all gift notes joined).
     pub fn gift_message(&self) -> Option<String> {
-        let parts: Vec<&str> = self
-            .notes
-            .iter()
-            .filter(|n| n.kind == NoteKind::Gift)
-            .map(|n| n.text.as_str())
-            .collect();
+        let parts: Vec<&str> =
+            self.notes.iter().filter(|n| n.kind == NoteKind::Gift).map(|n| n.text.as_str()).collect();
         (!parts.is_empty()).then(|| parts.join("\n"))
     }
 }

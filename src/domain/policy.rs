@@ -123,19 +123,12 @@ impl OrderDecision {
 /// Decides every line of an order against the free stock per SKU
 /// (`available` = on hand − reserved at the moment of the decision).
 /// Lines of the same SKU draw from the same stock, in line order.
-pub fn decide(
-    policy: OnShort,
-    lines: &[LineRequest],
-    available: &HashMap<String, i64>,
-) -> OrderDecision {
+pub fn decide(policy: OnShort, lines: &[LineRequest], available: &HashMap<String, i64>) -> OrderDecision {
     let mut free: HashMap<&str, i64> = HashMap::new();
     let mut out = Vec::with_capacity(lines.len());
     for req in lines {
         let ordered = req.quantity.unwrap_or(0).max(0);
-        let mut d = LineDecision {
-            ordered,
-            ..LineDecision::default()
-        };
+        let mut d = LineDecision { ordered, ..LineDecision::default() };
         match (&req.sku, req.quantity) {
             (_, None) => {
                 d.rejected = ordered;
@@ -146,9 +139,7 @@ pub fn decide(
                 d.reason = Some(RejectReason::UnknownItem);
             }
             (Some(sku), Some(q)) => {
-                let f = free
-                    .entry(sku.as_str())
-                    .or_insert_with(|| available.get(sku).copied().unwrap_or(0).max(0));
+                let f = free.entry(sku.as_str()).or_insert_with(|| available.get(sku).copied().unwrap_or(0).max(0));
                 let take = (*f).min(q);
                 let short = q - take;
                 match policy {
@@ -186,10 +177,7 @@ pub fn decide(
             d.backordered = 0;
         }
     }
-    OrderDecision {
-        state: state_of(&out),
-        lines: out,
-    }
+    OrderDecision { state: state_of(&out), lines: out }
 }
 
 /// The order state that a set of line decisions amounts to.
@@ -213,10 +201,7 @@ mod tests {
     use super::*;
 
     fn req(sku: Option<&str>, q: Option<i64>) -> LineRequest {
-        LineRequest {
-            sku: sku.map(str::to_string),
-            quantity: q,
-        }
+        LineRequest { sku: sku.map(str::to_string), quantity: q }
     }
 
     fn stock(pairs: &[(&str, i64)]) -> HashMap<String, i64> {
@@ -228,33 +213,16 @@ mod tests {
         let lines = [req(Some("A"), Some(5)), req(Some("B"), Some(3))];
         let st = stock(&[("A", 2), ("B", 10)]);
         let d = decide(OnShort::AcceptPartial, &lines, &st);
-        assert_eq!(
-            (
-                d.lines[0].accepted,
-                d.lines[0].rejected,
-                d.lines[0].backordered
-            ),
-            (2, 3, 0)
-        );
+        assert_eq!((d.lines[0].accepted, d.lines[0].rejected, d.lines[0].backordered), (2, 3, 0));
         assert_eq!(d.state, DecisionState::PartiallyAccepted);
         let d = decide(OnShort::Backorder, &lines, &st);
-        assert_eq!(
-            (
-                d.lines[0].accepted,
-                d.lines[0].rejected,
-                d.lines[0].backordered
-            ),
-            (2, 0, 3)
-        );
+        assert_eq!((d.lines[0].accepted, d.lines[0].rejected, d.lines[0].backordered), (2, 0, 3));
         let d = decide(OnShort::CancelLine, &lines, &st);
         assert_eq!((d.lines[0].accepted, d.lines[0].rejected), (0, 5));
         assert_eq!(d.lines[1].accepted, 3);
         let d = decide(OnShort::RejectOrder, &lines, &st);
         assert_eq!(d.state, DecisionState::Rejected);
-        assert!(d
-            .lines
-            .iter()
-            .all(|l| l.accepted == 0 && l.rejected == l.ordered));
+        assert!(d.lines.iter().all(|l| l.accepted == 0 && l.rejected == l.ordered));
         assert_eq!(d.lines[1].reason, Some(RejectReason::OrderRejected));
     }
 
@@ -269,21 +237,13 @@ mod tests {
 
     #[test]
     fn unknown_items_and_bad_quantities_are_rejected() {
-        let lines = [
-            req(None, Some(1)),
-            req(Some("A"), None),
-            req(Some("A"), Some(1)),
-        ];
+        let lines = [req(None, Some(1)), req(Some("A"), None), req(Some("A"), Some(1))];
         let d = decide(OnShort::Backorder, &lines, &stock(&[("A", 1)]));
         assert_eq!(d.lines[0].reason, Some(RejectReason::UnknownItem));
         assert_eq!(d.lines[1].reason, Some(RejectReason::BadQuantity));
         assert_eq!(d.lines[2].accepted, 1);
         assert_eq!(d.state, DecisionState::PartiallyAccepted);
-        let none = decide(
-            OnShort::Backorder,
-            &[req(Some("Z"), Some(2))],
-            &HashMap::new(),
-        );
+        let none = decide(OnShort::Backorder, &[req(Some("Z"), Some(2))], &HashMap::new());
         assert_eq!(none.state, DecisionState::Backordered);
     }
 }

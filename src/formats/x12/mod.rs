@@ -5,6 +5,7 @@
 pub mod ack;
 pub mod model;
 pub mod reader;
+pub mod respond;
 pub mod writer;
 
 pub use model::*;

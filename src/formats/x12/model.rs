@@ -17,10 +17,8 @@ impl PartyId {
     pub fn parse(text: &str) -> Option<PartyId> {
         let (q, id) = text.split_once(':')?;
         let (q, id) = (q.trim(), id.trim());
-        (!q.is_empty() && q.len() == 2 && !id.is_empty() && id.len() <= 15).then(|| PartyId {
-            qualifier: q.to_string(),
-            id: id.to_string(),
-        })
+        (!q.is_empty() && q.len() == 2 && !id.is_empty() && id.len() <= 15)
+            .then(|| PartyId { qualifier: q.to_string(), id: id.to_string() })
     }
 }
 
@@ -43,12 +41,7 @@ pub struct Separators {
 impl Default for Separators {
     /// What dropgate writes unless a partner asks otherwise: `*` `>` `^` `~`.
     fn default() -> Self {
-        Separators {
-            element: b'*',
-            component: b'>',
-            repetition: Some(b'^'),
-            segment: b'~',
-        }
+        Separators { element: b'*', component: b'>', repetition: Some(b'^'), segment: b'~' }
     }
 }
 
@@ -156,10 +149,7 @@ pub struct Group {
 impl Group {
     /// Whether the partner expects a 999 (5010 and later) instead of a 997.
     pub fn wants_999(&self) -> bool {
-        self.version
-            .get(..6)
-            .and_then(|v| v.parse::<u32>().ok())
-            .is_some_and(|v| v >= 5010)
+        self.version.get(..6).and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 5010)
     }
 }
 

@@ -1,0 +1,13 @@
+DROP TABLE events;
+DROP TABLE sent_groups;
+DROP TABLE outbox;
+DROP TABLE control_numbers;
+DROP TABLE order_lines;
+DROP TABLE orders;
+DROP TABLE stock;
+DROP TABLE sku_aliases;
+DROP TABLE products;
+DROP TABLE interchanges;
+DROP TABLE receipts;
+DROP TABLE documents;
+DROP TABLE retailers;

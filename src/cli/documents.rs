@@ -1,0 +1,260 @@
+//! `dropgate documents list|show|reprocess` and `dropgate outbox list|show`.
+
+use super::table::{cell, Table};
+use crate::store::documents::{self, DocumentFilter};
+use crate::store::outbox::{self, OutboxFilter};
+use anyhow::bail;
+use clap::Subcommand;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Subcommand, Debug)]
+pub enum DocumentsCmd {
+    /// List the ledger, newest first.
+    List {
+        /// received, processed, quarantined
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, value_name = "ID")]
+        retailer: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one document: its receipts, state and reason; --raw prints its bytes.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+        /// Write the document's bytes, exactly as received, to standard output.
+        #[arg(long, conflicts_with = "json")]
+        raw: bool,
+    },
+    /// Process quarantined documents again (after fixing the retailer profile or stock).
+    Reprocess {
+        /// Document ids.
+        #[arg(value_name = "ID", required_unless_present = "all_quarantined")]
+        ids: Vec<i64>,
+        /// Every quarantined document.
+        #[arg(long)]
+        all_quarantined: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCmd {
+    /// List outbound documents, newest first.
+    List {
+        /// pending, delivered, dead
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, value_name = "ID")]
+        retailer: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one outbound document; --raw prints its bytes.
+    Show {
+        id: i64,
+        #[arg(long)]
+        raw: bool,
+    },
+}
+
+fn time(micros: i64) -> String {
+    crate::util::rfc3339_micros(micros)
+}
+
+pub fn run(config: &Path, c: DocumentsCmd) -> anyhow::Result<i32> {
+    let cfg = super::load(config)?;
+    let store = super::open(&cfg)?;
+    let mut conn = store.conn()?;
+    match c {
+        DocumentsCmd::List { state, retailer, limit, json } => {
+            let rows = documents::list(&mut conn, &DocumentFilter { state, retailer, limit })?;
+            if json {
+                let v: Vec<Value> = rows
+                    .iter()
+                    .map(|d| {
+                        let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+                        if let Value::Object(m) = &mut v {
+                            m.insert("received_at".into(), json!(time(d.received_at)));
+                        }
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                let mut t = Table::new(&["ID", "RECEIVED", "SOURCE", "NAME", "RETAILER", "SIZE", "STATE", "REASON"]);
+                for d in &rows {
+                    t.row(vec![
+                        d.id.to_string(),
+                        time(d.received_at),
+                        d.source.clone(),
+                        cell(&d.name, 32),
+                        d.retailer_id.clone().unwrap_or_else(|| "-".into()),
+                        d.size.to_string(),
+                        d.state.clone(),
+                        cell(d.error.as_deref().unwrap_or(""), 90),
+                    ]);
+                }
+                t.print();
+            }
+        }
+        DocumentsCmd::Show { id, json, raw } => {
+            let Some(d) = documents::get(&mut conn, id)? else { bail!("no document {id}") };
+            if raw {
+                std::io::stdout().write_all(&d.bytes)?;
+                return Ok(0);
+            }
+            let receipts = documents::receipts_of(&mut conn, id)?;
+            let sent = outbox::list(
+                &mut conn,
+                &OutboxFilter { retailer: d.retailer_id.clone(), state: None, limit: 100_000 },
+            )?
+            .into_iter()
+            .filter(|o| o.document_id == Some(id))
+            .collect::<Vec<_>>();
+            if json {
+                let mut v = serde_json::to_value(&d)?;
+                if let Value::Object(m) = &mut v {
+                    m.insert("receipts".into(), serde_json::to_value(&receipts)?);
+                    m.insert("outbound".into(), serde_json::to_value(&sent)?);
+                }
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("document {} — {} ({} bytes, sha256 {})", d.id, d.name, d.size, d.sha256);
+                println!("  state:    {}", d.state);
+                if let Some(e) = &d.error {
+                    println!("  reason:   {e}");
+                }
+                println!("  retailer: {}", d.retailer_id.as_deref().unwrap_or("-"));
+                for r in &receipts {
+                    println!(
+                        "  received {} from {} as {}{}",
+                        time(r.received_at),
+                        r.source,
+                        r.name,
+                        if r.repeat { " (repeat)" } else { "" }
+                    );
+                }
+                for o in &sent {
+                    println!("  answered with {} {} — {}", o.kind, o.file_name, o.state);
+                }
+                if d.state == documents::QUARANTINED {
+                    println!("  after fixing the cause: dropgate documents reprocess {}", d.id);
+                }
+            }
+        }
+        DocumentsCmd::Reprocess { ids, all_quarantined, json } => {
+            let mut ids = ids;
+            if all_quarantined {
+                ids.extend(
+                    documents::list(
+                        &mut conn,
+                        &DocumentFilter { state: Some(documents::QUARANTINED.into()), retailer: None, limit: i64::MAX },
+                    )?
+                    .iter()
+                    .map(|d| d.id),
+                );
+            }
+            let mut total = crate::pipeline::Summary::default();
+            let mut refused = 0;
+            for id in ids {
+                match documents::get(&mut conn, id)? {
+                    None => {
+                        eprintln!("error: no document {id}");
+                        refused += 1;
+                    }
+                    Some(d) if d.state == documents::PROCESSED => {
+                        eprintln!("document {id} was processed already; nothing to do");
+                    }
+                    Some(_) => {
+                        conn.write(|c| documents::requeue(c, id))?;
+                        let s = crate::pipeline::process_document(&mut conn, id)?;
+                        let after = documents::get(&mut conn, id)?.map(|d| (d.state, d.error)).unwrap_or_default();
+                        if !json {
+                            println!(
+                                "document {id}: {}{}",
+                                after.0,
+                                after.1.map(|e| format!(" — {e}")).unwrap_or_default()
+                            );
+                        }
+                        total.add(&s);
+                    }
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&total)?);
+            }
+            return Ok(i32::from(refused > 0 || total.quarantined > 0));
+        }
+    }
+    Ok(0)
+}
+
+pub fn run_outbox(config: &Path, c: OutboxCmd) -> anyhow::Result<i32> {
+    let cfg = super::load(config)?;
+    let store = super::open(&cfg)?;
+    let mut conn = store.conn()?;
+    match c {
+        OutboxCmd::List { state, retailer, limit, json } => {
+            let rows = outbox::list(&mut conn, &OutboxFilter { retailer, state, limit })?;
+            if json {
+                let v: Vec<Value> = rows
+                    .iter()
+                    .map(|o| {
+                        let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+                        if let Value::Object(m) = &mut v {
+                            m.insert("created_at".into(), json!(time(o.created_at)));
+                            m.insert("size".into(), json!(o.payload.len()));
+                        }
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                let mut t =
+                    Table::new(&["ID", "CREATED", "RETAILER", "KIND", "FILE", "STATE", "ATTEMPTS", "LAST ERROR"]);
+                for o in &rows {
+                    t.row(vec![
+                        o.id.to_string(),
+                        time(o.created_at),
+                        o.retailer_id.clone(),
+                        o.kind.clone(),
+                        o.file_name.clone(),
+                        o.state.clone(),
+                        o.attempts.to_string(),
+                        cell(o.last_error.as_deref().unwrap_or(""), 60),
+                    ]);
+                }
+                t.print();
+            }
+        }
+        OutboxCmd::Show { id, raw } => {
+            let Some(o) = outbox::get(&mut conn, id)? else { bail!("no outbound document {id}") };
+            if raw {
+                std::io::stdout().write_all(&o.payload)?;
+            } else {
+                println!(
+                    "outbound {} — {} {} for {} — {} after {} attempt(s)",
+                    o.id, o.kind, o.file_name, o.retailer_id, o.state, o.attempts
+                );
+                if let Some(e) = &o.last_error {
+                    println!("  last error: {e}");
+                }
+                if let Some(s) = outbox::ack_state_of(&mut conn, o.id)? {
+                    println!("  retailer's acknowledgement: {s}");
+                }
+                println!("{}", String::from_utf8_lossy(&o.payload));
+            }
+        }
+    }
+    Ok(0)
+}

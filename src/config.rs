@@ -1,0 +1,174 @@
+//! `dropgate.toml`: the daemon's own settings. Retailers have profiles of
+//! their own (see [`crate::retailer`]), applied into the database.
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub company: Company,
+    pub database: Database,
+    #[serde(default)]
+    pub intake: Intake,
+    #[serde(default)]
+    pub outbox: Outbox,
+    /// Where dropgate keeps its own files (relative to the config file).
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// The directory the config file was read from: relative paths in it and
+    /// in retailer profiles are taken from here.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// The wholesaler. Its name never appears on anything a consumer sees.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Company {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite://PATH` (embedded, the default) or `postgres://USER@HOST/DB`.
+    /// `DATABASE_URL` in the environment wins over this.
+    pub url: String,
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intake {
+    /// A file that was not renamed into place is taken once it has not
+    /// changed for this long.
+    #[serde(default = "default_settle_ms")]
+    pub settle_ms: u64,
+    /// Watched folders are also rescanned this often (notify can miss events).
+    #[serde(default = "default_rescan_ms")]
+    pub rescan_ms: u64,
+    /// Largest file taken; larger ones are moved to `rejected/` with a reason.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+}
+
+impl Default for Intake {
+    fn default() -> Self {
+        Intake {
+            settle_ms: default_settle_ms(),
+            rescan_ms: default_rescan_ms(),
+            max_file_bytes: default_max_file_bytes(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbox {
+    /// Delivery attempts before a document is dead-lettered.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: i32,
+    /// How often the delivery loop looks for due documents.
+    #[serde(default = "default_poll_ms")]
+    pub poll_ms: u64,
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Outbox { max_attempts: default_max_attempts(), poll_ms: default_poll_ms() }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+fn default_max_connections() -> u32 {
+    8
+}
+fn default_settle_ms() -> u64 {
+    500
+}
+fn default_rescan_ms() -> u64 {
+    2000
+}
+fn default_max_file_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+fn default_max_attempts() -> i32 {
+    10
+}
+fn default_poll_ms() -> u64 {
+    200
+}
+
+impl Config {
+    /// A fresh configuration for `init`.
+    pub fn new_default(company: &str) -> Config {
+        Config {
+            company: Company { name: company.to_string() },
+            database: Database { url: "sqlite://data/dropgate.db".into(), max_connections: default_max_connections() },
+            intake: Intake::default(),
+            outbox: Outbox::default(),
+            data_dir: default_data_dir(),
+            base_dir: PathBuf::from("."),
+        }
+    }
+
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the configuration {} (run `dropgate init` to create one)", path.display())
+        })?;
+        let mut cfg: Config =
+            toml::from_str(&text).with_context(|| format!("{}: invalid configuration", path.display()))?;
+        cfg.base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        if cfg.company.name.trim().is_empty() {
+            bail!("{}: company.name must not be empty", path.display());
+        }
+        Ok(cfg)
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).unwrap_or_default();
+        format!(
+            "# dropgate configuration. Relative paths are taken from this file's directory.\n\
+             # Retailers are onboarded with `dropgate retailer apply FILE.toml`.\n\n{body}"
+        )
+    }
+
+    /// A path from the config, made absolute against the config's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.resolve(&self.data_dir)
+    }
+
+    /// The database URL: `DATABASE_URL` wins; relative SQLite paths are
+    /// taken from the config's directory.
+    pub fn database_url(&self) -> String {
+        if let Ok(u) = std::env::var("DATABASE_URL") {
+            if !u.trim().is_empty() {
+                return u;
+            }
+        }
+        let url = &self.database.url;
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path != ":memory:" && !Path::new(path).is_absolute() {
+                return format!("sqlite://{}", self.base_dir.join(path).display());
+            }
+        }
+        url.clone()
+    }
+}

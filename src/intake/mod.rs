@@ -1,0 +1,3 @@
+//! Sources: every way a document comes in ends in the ledger.
+
+pub mod folder;

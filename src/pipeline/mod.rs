@@ -1,0 +1,311 @@
+//! The processing stage: a document in the ledger becomes orders,
+//! reservations and outbox rows, in one transaction per document.
+//!
+//! Everything here is replayable: a document left in state `received` by a
+//! crash is processed on the next start, and nothing that was committed is
+//! done twice.
+
+mod change;
+mod order;
+
+use crate::formats::x12::{self, ack::AckCode, Document, Envelope, Interchange, PartyId};
+use crate::retailer::Profile;
+use crate::store::documents::{self, Arrival, Received, PROCESSED, QUARANTINED};
+use crate::store::{outbox, retailers, Conn, Result, StoreError};
+use serde::Serialize;
+
+/// Counts of what happened, for `ingest` and the logs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub documents: u64,
+    pub repeats: u64,
+    pub quarantined: u64,
+    pub accepted: u64,
+    pub partial: u64,
+    pub backordered: u64,
+    pub rejected: u64,
+    pub duplicate: u64,
+    pub changes: u64,
+    pub acks_received: u64,
+    pub sets_rejected: u64,
+    pub outbound: u64,
+    /// Reasons of quarantined documents and rejected sets, for people.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+impl Summary {
+    pub fn add(&mut self, o: &Summary) {
+        self.documents += o.documents;
+        self.repeats += o.repeats;
+        self.quarantined += o.quarantined;
+        self.accepted += o.accepted;
+        self.partial += o.partial;
+        self.backordered += o.backordered;
+        self.rejected += o.rejected;
+        self.duplicate += o.duplicate;
+        self.changes += o.changes;
+        self.acks_received += o.acks_received;
+        self.sets_rejected += o.sets_rejected;
+        self.outbound += o.outbound;
+        self.problems.extend(o.problems.iter().cloned());
+    }
+
+    pub fn orders(&self) -> u64 {
+        self.accepted + self.partial + self.backordered + self.rejected
+    }
+}
+
+/// Records an arrival in the ledger and processes it right away.
+/// A repeat of known bytes is answered again with the documents first sent.
+pub fn ingest(conn: &mut Conn, arrival: Arrival<'_>) -> Result<(Received, Summary)> {
+    let received = documents::receive(conn, arrival)?;
+    let summary = match received {
+        Received::New { document, .. } | Received::Resumed { document, .. } => process_document(conn, document)?,
+        Received::Repeat { document, .. } => {
+            let state = documents::get(conn, document)?.map(|d| d.state).unwrap_or_default();
+            let mut s =
+                if state == documents::RECEIVED { process_document(conn, document)? } else { Summary::default() };
+            if state != documents::RECEIVED {
+                let n = conn.write(|conn| outbox::resend_for_document(conn, document))?;
+                s.outbound += n as u64;
+            }
+            s.repeats += 1;
+            s
+        }
+    };
+    Ok((received, summary))
+}
+
+/// Processes every document waiting in the ledger (after a crash, or
+/// after `documents reprocess`).
+pub fn process_pending(conn: &mut Conn) -> Result<Summary> {
+    let mut total = Summary::default();
+    loop {
+        let ids = documents::pending(conn, 100)?;
+        if ids.is_empty() {
+            return Ok(total);
+        }
+        for id in ids {
+            let s = process_document(conn, id)?;
+            total.add(&s);
+        }
+    }
+}
+
+/// Why a document cannot be processed as it stands.
+struct Quarantine(String);
+
+/// Processes one document of the ledger, if it is still waiting.
+pub fn process_document(conn: &mut Conn, id: i64) -> Result<Summary> {
+    let Some(doc) = documents::get(conn, id)? else {
+        return Err(StoreError::NotFound(format!("document {id}")));
+    };
+    if doc.state != documents::RECEIVED {
+        return Ok(Summary::default());
+    }
+    let label = format!("document {} ({})", doc.id, doc.name);
+    let span = tracing::info_span!("document", document_id = doc.id, name = %doc.name);
+    let _guard = span.enter();
+    let outcome = match documents::sniff_format(&doc.bytes) {
+        "x12" => process_x12(conn, &doc, &label),
+        _ => Ok(Err(Quarantine(format!(
+            "{label}: not a document dropgate reads: expected an X12 interchange starting with \"ISA\""
+        )))),
+    };
+    match outcome? {
+        Ok(mut s) => {
+            s.documents += 1;
+            Ok(s)
+        }
+        Err(Quarantine(reason)) => {
+            tracing::warn!(reason = %reason, "quarantined");
+            conn.write(|conn| {
+                documents::finish(conn, id, QUARANTINED, doc.retailer_id.as_deref(), Some(&reason))?;
+                crate::store::event(conn, "document.quarantined", doc.retailer_id.as_deref(), Some(id), None, &reason)
+            })?;
+            Ok(Summary { documents: 1, quarantined: 1, problems: vec![reason], ..Summary::default() })
+        }
+    }
+}
+
+/// An interchange with the retailer it comes from.
+struct Addressed<'a> {
+    ic: &'a Interchange,
+    retailer: String,
+    profile: Profile,
+}
+
+fn process_x12(conn: &mut Conn, doc: &documents::DocumentRow, label: &str) -> Result<Result<Summary, Quarantine>> {
+    let parsed = x12::reader::read(&doc.bytes);
+    if parsed.interchanges.is_empty() {
+        let why = parsed.errors.first().map(ToString::to_string).unwrap_or_else(|| "no interchange found".into());
+        return Ok(Err(Quarantine(format!("{label}: {why}"))));
+    }
+    // Who sent each interchange, and is it addressed to us?
+    let mut addressed = Vec::new();
+    let mut problems = Vec::new();
+    for (n, ic) in parsed.interchanges.iter().enumerate() {
+        let at = format!("{label}, interchange {} (ISA13 {}, segment {})", n + 1, ic.control, ic.first_segment);
+        let Some(row) = retailers::find_by_sender_loose(conn, &ic.sender.qualifier, &ic.sender.id)? else {
+            return Ok(Err(Quarantine(format!(
+                "{at}: sender {} is not a known retailer: add a retailer whose x12.sender_id is \"{}\" \
+                 (dropgate retailer apply FILE), then run `dropgate documents reprocess {}`",
+                ic.sender, ic.sender, doc.id
+            ))));
+        };
+        let profile = row.profile()?;
+        let ours = profile.receiver().map_err(|e| StoreError::Invalid(format!("{e:#}")))?;
+        if !same_party(&ours, &ic.receiver) {
+            return Ok(Err(Quarantine(format!(
+                "{at}: addressed to {}, but retailer {} sends to us as {} (x12.receiver_id); fix the profile \
+                 or the partner's set-up, then run `dropgate documents reprocess {}`",
+                ic.receiver, row.id, ours, doc.id
+            ))));
+        }
+        if let Some(r) = &doc.retailer_id {
+            if *r != row.id {
+                return Ok(Err(Quarantine(format!(
+                    "{at}: arrived through retailer {r}'s channel but is from {} (retailer {})",
+                    ic.sender, row.id
+                ))));
+            }
+        }
+        if ic.refused() {
+            problems.push(format!(
+                "{at}: interchange refused (TA1 note {}): {}",
+                ic.ta1.note.code(),
+                ic.errors.first().map(ToString::to_string).unwrap_or_default()
+            ));
+        }
+        addressed.push(Addressed { ic, retailer: row.id, profile });
+    }
+    let retailer_of_doc = addressed.first().map(|a| a.retailer.clone());
+    let all_refused = addressed.iter().all(|a| a.ic.refused());
+    let now_s = crate::util::unix_now();
+    let doc_id = doc.id;
+
+    conn.write(|conn| {
+        let mut s = Summary { problems: problems.clone(), ..Summary::default() };
+        for a in &addressed {
+            let sender = a.ic.sender.to_string();
+            if let Some(first) = documents::record_interchange(conn, doc_id, &sender, &a.ic.control)? {
+                return Ok(Err(Quarantine(format!(
+                    "{label}: interchange control number {} from {} was already received in document {first}; \
+                     if the partner reused it for new content, run `dropgate documents reprocess {doc_id}` \
+                     after checking document {first}",
+                    a.ic.control, sender
+                ))));
+            }
+        }
+        for a in &addressed {
+            answer_interchange(conn, doc_id, a, now_s, &mut s)?;
+        }
+        if all_refused {
+            // Answered with TA1 R; the bytes stay for the admin.
+            let reason = s.problems.join("; ");
+            documents::finish(conn, doc_id, QUARANTINED, retailer_of_doc.as_deref(), Some(&reason))?;
+            crate::store::event(conn, "document.quarantined", retailer_of_doc.as_deref(), Some(doc_id), None, &reason)?;
+            s.quarantined += 1;
+        } else {
+            let note = (!s.problems.is_empty()).then(|| s.problems.join("; "));
+            documents::finish(conn, doc_id, PROCESSED, retailer_of_doc.as_deref(), note.as_deref())?;
+        }
+        Ok(Ok(s))
+    })
+}
+
+fn same_party(a: &PartyId, b: &PartyId) -> bool {
+    a.id.eq_ignore_ascii_case(&b.id)
+}
+
+/// The envelope of an answer to `ic`, dated now.
+fn reply_envelope(ic: &Interchange, isa: u32, gs: u32, version: &str, now_s: i64) -> Envelope {
+    let (date, time) = crate::util::datetime_compact(now_s);
+    x12::respond::reply_envelope(ic, isa, gs, version, &date, &time)
+}
+
+/// Writes and queues one outbound interchange; returns its outbox id.
+#[allow(clippy::too_many_arguments)]
+fn queue_interchange(
+    conn: &mut Conn,
+    a: &Addressed<'_>,
+    document: Option<i64>,
+    order: Option<i64>,
+    kind: &str,
+    po: &str,
+    isa: u32,
+    now_s: i64,
+    payload: &[u8],
+) -> Result<i64> {
+    let control = format!("{isa:09}");
+    let name = a.profile.file_name(kind, &control, po, now_s, i64::from(isa));
+    outbox::enqueue(
+        conn,
+        &outbox::NewOutbox {
+            retailer: &a.retailer,
+            document,
+            order,
+            kind,
+            control: &control,
+            file_name: &name,
+            payload,
+        },
+    )
+}
+
+fn answer_interchange(conn: &mut Conn, doc_id: i64, a: &Addressed<'_>, now_s: i64, s: &mut Summary) -> Result<()> {
+    let ic = a.ic;
+    let (date, time) = crate::util::datetime_compact(now_s);
+    let replies =
+        x12::respond::acknowledgements(ic, &date, &time, |kind| outbox::allocate_control(conn, &a.retailer, kind, 1))?;
+    for r in replies {
+        queue_interchange(conn, a, Some(doc_id), None, r.kind, "", r.interchange_control, now_s, &r.bytes)?;
+        s.outbound += 1;
+    }
+    if ic.refused() {
+        return Ok(());
+    }
+    for g in &ic.groups {
+        for set in &g.sets {
+            if set.ack.code == AckCode::Rejected {
+                s.sets_rejected += 1;
+                let why = set.errors.first().map(ToString::to_string).unwrap_or_else(|| "rejected".into());
+                s.problems.push(format!("set {} {} (ST02 {}) rejected: {why}", set.set_id, g.control, set.control));
+                continue;
+            }
+            match &set.document {
+                Document::PurchaseOrder(po) => order::process(conn, doc_id, a, set, po, now_s, s)?,
+                Document::OrderChange(ch) => change::process(conn, doc_id, a, ch, now_s, s)?,
+                Document::FunctionalAck(ack) => {
+                    let state = match ack.group_code.as_str() {
+                        "A" => "accepted",
+                        "E" => "accepted_with_errors",
+                        "P" => "partially_accepted",
+                        _ => "rejected",
+                    };
+                    let detail = serde_json::to_string(ack).unwrap_or_default();
+                    if !outbox::apply_group_ack(conn, &a.retailer, &ack.group_control, state, &detail)? {
+                        s.problems.push(format!(
+                            "{} for group {} that dropgate did not send to {}",
+                            ack.kind, ack.group_control, a.retailer
+                        ));
+                    }
+                    if state == "rejected" || state == "partially_accepted" {
+                        crate::store::event(
+                            conn,
+                            "ack.rejected",
+                            Some(&a.retailer),
+                            Some(doc_id),
+                            None,
+                            &format!("{} {state} our group {}", a.retailer, ack.group_control),
+                        )?;
+                    }
+                    s.acks_received += 1;
+                }
+                Document::Unsupported { .. } | Document::Rejected => {}
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! `dropgate serve`: the daemon. Watched folders feed the ledger and the
+//! pipeline; the outbox is delivered; SIGTERM or Ctrl-C stops it cleanly
+//! (the file in hand is finished, nothing new is started).
+
+use crate::config::Config;
+use crate::intake::folder;
+use crate::store::Store;
+use notify::{RecursiveMode, Watcher};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (intake_tx, intake_rx) = mpsc::channel::<()>();
+    let (deliver_tx, deliver_rx) = mpsc::channel::<()>();
+    let cfg = Arc::new(cfg);
+
+    tracing::info!(
+        backend = store.backend().name(),
+        database = %crate::store::redact(&cfg.database_url()),
+        "dropgate serving"
+    );
+
+    let intake = {
+        let (cfg, store, stop, wake_self, deliver_tx) =
+            (cfg.clone(), store.clone(), stop.clone(), intake_tx.clone(), deliver_tx.clone());
+        std::thread::Builder::new()
+            .name("intake".into())
+            .spawn(move || intake_loop(&cfg, &store, &stop, &wake_self, &intake_rx, &deliver_tx))?
+    };
+    let deliver = {
+        let (cfg, store, stop) = (cfg.clone(), store.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("deliver".into())
+            .spawn(move || deliver_loop(&cfg, &store, &stop, &deliver_rx))?
+    };
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await?;
+        anyhow::Ok(())
+    })?;
+    tracing::info!("stopping: finishing the work in hand");
+    stop.store(true, Ordering::SeqCst);
+    let _ = intake_tx.send(());
+    let _ = deliver_tx.send(());
+    let _ = intake.join();
+    let _ = deliver.join();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn intake_loop(
+    cfg: &Config,
+    store: &Store,
+    stop: &AtomicBool,
+    wake_self: &mpsc::Sender<()>,
+    wake: &mpsc::Receiver<()>,
+    deliver: &mpsc::Sender<()>,
+) {
+    let mut watcher: Option<notify::RecommendedWatcher> = None;
+    let mut watching: Vec<PathBuf> = Vec::new();
+    let rescan = Duration::from_millis(cfg.intake.rescan_ms.max(50));
+    let settle = Duration::from_millis(cfg.intake.settle_ms);
+    let mut recovered = false;
+    while !stop.load(Ordering::SeqCst) {
+        let mut conn = match store.conn() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("database unavailable: {e}");
+                std::thread::sleep(rescan);
+                continue;
+            }
+        };
+        if !recovered {
+            // Documents a crash left between ledger and processing.
+            match crate::pipeline::process_pending(&mut conn) {
+                Ok(s) if s.documents > 0 => {
+                    tracing::info!(
+                        documents = s.documents,
+                        orders = s.orders(),
+                        "recovered documents left unprocessed"
+                    );
+                    let _ = deliver.send(());
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!("recovering pending documents: {e}"),
+            }
+            recovered = true;
+        }
+        let folders = match folder::watched(&mut conn, cfg) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!("reading retailers: {e}");
+                Vec::new()
+            }
+        };
+        let dirs: Vec<PathBuf> = folders.iter().map(|w| w.inbound.clone()).collect();
+        if dirs != watching {
+            let tx = wake_self.clone();
+            match notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+                let _ = tx.send(());
+            }) {
+                Ok(mut w) => {
+                    for d in &dirs {
+                        let _ = std::fs::create_dir_all(d);
+                        if let Err(e) = w.watch(d, RecursiveMode::NonRecursive) {
+                            tracing::warn!(dir = %d.display(), "not watched (rescans still find files): {e}");
+                        } else {
+                            tracing::info!(dir = %d.display(), "watching");
+                        }
+                    }
+                    watcher = Some(w);
+                }
+                Err(e) => tracing::warn!("file notifications unavailable, rescanning only: {e}"),
+            }
+            watching = dirs;
+        }
+        let s = folder::scan_once(&mut conn, cfg, &folders, &|| stop.load(Ordering::SeqCst));
+        drop(conn);
+        if s.outbound > 0 || s.documents > 0 {
+            let _ = deliver.send(());
+        }
+        // Wait for a notification or the next rescan; a file still settling
+        // is looked at again once it may have settled.
+        let wait = if s.documents > 0 { settle.min(rescan) } else { rescan };
+        match wake.recv_timeout(wait) {
+            Ok(()) => {
+                // Let a burst of events for one file pass, then let it settle.
+                std::thread::sleep(Duration::from_millis(20));
+                while wake.try_recv().is_ok() {}
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    drop(watcher);
+}
+
+fn deliver_loop(cfg: &Config, store: &Store, stop: &AtomicBool, wake: &mpsc::Receiver<()>) {
+    let poll = Duration::from_millis(cfg.outbox.poll_ms.max(20));
+    loop {
+        match store.conn() {
+            Ok(mut conn) => {
+                if let Err(e) = crate::deliver::deliver_due(&mut conn, cfg) {
+                    tracing::error!("delivering the outbox: {e}");
+                }
+            }
+            Err(e) => tracing::error!("database unavailable: {e}"),
+        }
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        match wake.recv_timeout(poll) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}

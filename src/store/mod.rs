@@ -1,0 +1,314 @@
+//! The store: one diesel code path over SQLite (embedded, the default) and
+//! PostgreSQL (several instances sharing one database).
+//!
+//! Queries are written once and compiled for each backend with
+//! [`with_conn!`]; write transactions go through [`Conn::write`], which
+//! takes SQLite's write lock up front (`BEGIN IMMEDIATE`) and retries
+//! transient conflicts on both backends.
+
+pub mod schema;
+
+pub mod documents;
+pub mod orders;
+pub mod outbox;
+pub mod retailers;
+pub mod stock;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Runs `$body` with `$c` bound to the concrete connection of either backend.
+/// The body is compiled once per backend.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Sqlite($c) => $body,
+            $crate::store::Conn::Pg($c) => $body,
+        }
+    };
+}
+pub use with_conn;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL {0:?} is not supported: use sqlite://PATH or postgres://…")]
+    BadUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    /// Whether retrying the whole transaction may succeed (lock contention,
+    /// serialization failure, a concurrent change detected by a guard).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Query(e) => is_transient_query(e),
+            StoreError::Conflict(_) => true,
+            _ => false,
+        }
+    }
+}
+
+fn is_transient_query(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database is locked") || m.contains("deadlock detected") || m.contains("could not serialize")
+        }
+        _ => false,
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection to either backend.
+pub enum Conn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+impl Conn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    fn begin_write(&mut self) -> diesel::QueryResult<()> {
+        match self {
+            Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+            Conn::Pg(c) => AnsiTransactionManager::begin_transaction(c),
+        }
+    }
+
+    fn commit(&mut self) -> diesel::QueryResult<()> {
+        with_conn!(self, c => AnsiTransactionManager::commit_transaction(c))
+    }
+
+    fn rollback(&mut self) -> diesel::QueryResult<()> {
+        with_conn!(self, c => AnsiTransactionManager::rollback_transaction(c))
+    }
+
+    /// Runs `f` in one write transaction. On SQLite the write lock is
+    /// taken at `BEGIN`, so concurrent writers queue instead of failing on
+    /// upgrade. Transient failures (locks, serialization, a guard that
+    /// saw a concurrent change) roll back and run `f` again, up to a limit.
+    pub fn write<T>(&mut self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let outcome = match self.begin_write() {
+                Ok(()) => match f(self) {
+                    Ok(v) => match self.commit() {
+                        Ok(()) => return Ok(v),
+                        Err(e) => {
+                            let _ = self.rollback();
+                            Err(StoreError::Query(e))
+                        }
+                    },
+                    Err(e) => {
+                        let _ = self.rollback();
+                        Err(e)
+                    }
+                },
+                Err(e) => Err(StoreError::Query(e)),
+            };
+            match outcome {
+                Err(e) if e.is_transient() && attempt < 200 => {
+                    let backoff = Duration::from_micros(200 * u64::from(attempt.min(50)));
+                    std::thread::sleep(backoff);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `f` in a read-only transaction (one consistent snapshot).
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        with_conn!(self, c => AnsiTransactionManager::begin_transaction(c))?;
+        let out = f(self);
+        match &out {
+            Ok(_) => self.commit()?,
+            Err(_) => {
+                let _ = self.rollback();
+            }
+        }
+        out
+    }
+}
+
+/// Opens one connection from a URL: `sqlite://PATH` (relative paths are
+/// taken from the current directory), `sqlite::memory:`, or `postgres://…`.
+pub fn connect(url: &str) -> Result<Conn> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if path != ":memory:" {
+            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
+            }
+        }
+        let mut c = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+        c.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; \
+             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+        Ok(Conn::Sqlite(c))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let mut c = PgConnection::establish(url).map_err(|e| StoreError::Connect(format!("{}: {e}", redact(url))))?;
+        c.batch_execute("SET client_min_messages = warning").map_err(|e| StoreError::Connect(e.to_string()))?;
+        Ok(Conn::Pg(c))
+    } else {
+        Err(StoreError::BadUrl(redact(url)))
+    }
+}
+
+/// The URL with any password replaced, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Brings the schema up to date.
+pub fn migrate(conn: &mut Conn) -> Result<()> {
+    let r = match conn {
+        Conn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        Conn::Pg(c) => {
+            // Several instances may start at once: serialize their migrations.
+            c.batch_execute("SELECT pg_advisory_lock(72217001)").map_err(|e| StoreError::Migration(e.to_string()))?;
+            let r = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ());
+            let _ = c.batch_execute("SELECT pg_advisory_unlock(72217001)");
+            r
+        }
+    };
+    r.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+pub struct Manager {
+    url: String,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<Conn> {
+        connect(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<()> {
+        with_conn!(conn, c => c.batch_execute("SELECT 1")).map_err(StoreError::Query)
+    }
+
+    fn has_broken(&self, _conn: &mut Conn) -> bool {
+        false
+    }
+}
+
+/// A pool of connections to one database, migrated on open.
+#[derive(Clone)]
+pub struct Store {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+impl Store {
+    /// Opens (and creates, for SQLite) the database and runs the migrations.
+    pub fn open(url: &str, max_connections: u32) -> Result<Store> {
+        let mut first = connect(url)?;
+        migrate(&mut first)?;
+        let backend = first.backend();
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections.max(1))
+            .connection_timeout(Duration::from_secs(60))
+            .build(Manager { url: url.to_string() })?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&self) -> Result<PooledConn> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// Microseconds since the Unix epoch: every timestamp in the store.
+pub fn now_micros() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// An audit event.
+pub fn event(
+    conn: &mut Conn,
+    kind: &str,
+    retailer: Option<&str>,
+    document: Option<i64>,
+    order: Option<i64>,
+    message: &str,
+) -> Result<()> {
+    use diesel::prelude::*;
+    use schema::events::dsl as e;
+    let now = now_micros();
+    with_conn!(conn, c => diesel::insert_into(e::events)
+        .values((
+            e::at.eq(now),
+            e::kind.eq(kind),
+            e::retailer_id.eq(retailer),
+            e::document_id.eq(document),
+            e::order_id.eq(order),
+            e::message.eq(message),
+        ))
+        .execute(c))?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! The outbox: every document that leaves, with its delivery state, and
+//! the control numbers it was given.
+
+use super::schema::{control_numbers::dsl as cn, outbox::dsl as ob, sent_groups::dsl as sg};
+use super::{now_micros, with_conn, Conn, Result};
+use diesel::prelude::*;
+use serde::Serialize;
+
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const DEAD: &str = "dead";
+
+#[derive(Clone, Debug, Serialize, Queryable)]
+pub struct OutboxRow {
+    pub id: i64,
+    #[serde(rename = "retailer")]
+    pub retailer_id: String,
+    pub document_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub kind: String,
+    pub control: String,
+    pub file_name: String,
+    #[serde(skip)]
+    pub payload: Vec<u8>,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+pub struct NewOutbox<'a> {
+    pub retailer: &'a str,
+    pub document: Option<i64>,
+    pub order: Option<i64>,
+    pub kind: &'a str,
+    pub control: &'a str,
+    pub file_name: &'a str,
+    pub payload: &'a [u8],
+}
+
+pub fn enqueue(conn: &mut Conn, n: &NewOutbox<'_>) -> Result<i64> {
+    let now = now_micros();
+    Ok(with_conn!(conn, c => diesel::insert_into(ob::outbox)
+        .values((
+            ob::retailer_id.eq(n.retailer),
+            ob::document_id.eq(n.document),
+            ob::order_id.eq(n.order),
+            ob::kind.eq(n.kind),
+            ob::control.eq(n.control),
+            ob::file_name.eq(n.file_name),
+            ob::payload.eq(n.payload),
+            ob::state.eq(PENDING),
+            ob::attempts.eq(0),
+            ob::next_attempt_at.eq(now),
+            ob::created_at.eq(now),
+        ))
+        .returning(ob::id)
+        .get_result(c))?)
+}
+
+/// Queues the documents first sent for `document` once more, byte for byte
+/// (a repeated file is answered again with the same answer).
+pub fn resend_for_document(conn: &mut Conn, document: i64) -> Result<usize> {
+    let rows: Vec<OutboxRow> = with_conn!(conn, c => ob::outbox
+        .filter(ob::document_id.eq(document))
+        .order(ob::id.asc())
+        .load(c))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut n = 0;
+    for r in rows {
+        if !seen.insert(r.file_name.clone()) {
+            continue;
+        }
+        enqueue(
+            conn,
+            &NewOutbox {
+                retailer: &r.retailer_id,
+                document: None,
+                order: r.order_id,
+                kind: &r.kind,
+                control: &r.control,
+                file_name: &r.file_name,
+                payload: &r.payload,
+            },
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Due documents, oldest first.
+pub fn due(conn: &mut Conn, limit: i64) -> Result<Vec<OutboxRow>> {
+    let now = now_micros();
+    Ok(with_conn!(conn, c => ob::outbox
+        .filter(ob::state.eq(PENDING))
+        .filter(ob::next_attempt_at.le(now))
+        .order(ob::id.asc())
+        .limit(limit)
+        .load(c))?)
+}
+
+pub fn mark_delivered(conn: &mut Conn, id: i64) -> Result<()> {
+    let now = now_micros();
+    with_conn!(conn, c => diesel::update(ob::outbox.find(id))
+        .set((ob::state.eq(DELIVERED), ob::delivered_at.eq(Some(now)), ob::attempts.eq(ob::attempts + 1), ob::last_error.eq(None::<String>)))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried with exponential backoff (1 s, 2 s,
+/// 4 s… capped at 1 h), dead-lettered after `max_attempts`.
+pub fn mark_failed(conn: &mut Conn, row: &OutboxRow, error: &str, max_attempts: i32) -> Result<bool> {
+    let attempts = row.attempts + 1;
+    let dead = attempts >= max_attempts;
+    let delay_s: i64 = 1_i64 << attempts.clamp(0, 12);
+    let next = now_micros() + delay_s.min(3600) * 1_000_000;
+    with_conn!(conn, c => diesel::update(ob::outbox.find(row.id))
+        .set((
+            ob::state.eq(if dead { DEAD } else { PENDING }),
+            ob::attempts.eq(attempts),
+            ob::next_attempt_at.eq(next),
+            ob::last_error.eq(Some(error)),
+        ))
+        .execute(c))?;
+    Ok(dead)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OutboxFilter {
+    pub retailer: Option<String>,
+    pub state: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut Conn, f: &OutboxFilter) -> Result<Vec<OutboxRow>> {
+    Ok(with_conn!(conn, c => {
+        let mut q = ob::outbox.order(ob::id.desc()).limit(f.limit).into_boxed();
+        if let Some(r) = &f.retailer {
+            q = q.filter(ob::retailer_id.eq(r.clone()));
+        }
+        if let Some(s) = &f.state {
+            q = q.filter(ob::state.eq(s.clone()));
+        }
+        q.load::<OutboxRow>(c)
+    })?)
+}
+
+pub fn get(conn: &mut Conn, id: i64) -> Result<Option<OutboxRow>> {
+    Ok(with_conn!(conn, c => ob::outbox.find(id).first::<OutboxRow>(c).optional())?)
+}
+
+/// Allocates `n` consecutive control numbers of a kind (`isa`, `gs`) for a
+/// retailer, in the caller's transaction; returns the first. Numbers run
+/// 1..=999,999,999 and then start over at 1.
+pub fn allocate_control(conn: &mut Conn, retailer: &str, kind: &str, n: i64) -> Result<u32> {
+    const MAX: i64 = 999_999_999;
+    let last: Option<i64> = with_conn!(conn, c => cn::control_numbers
+        .select(cn::last_value)
+        .filter(cn::retailer_id.eq(retailer))
+        .filter(cn::kind.eq(kind))
+        .first(c)
+        .optional())?;
+    let (first, new_last) = match last {
+        None => (1, n),
+        Some(v) if v + n > MAX => (1, n),
+        Some(v) => (v + 1, v + n),
+    };
+    if last.is_none() {
+        with_conn!(conn, c => diesel::insert_into(cn::control_numbers)
+            .values((cn::retailer_id.eq(retailer), cn::kind.eq(kind), cn::last_value.eq(new_last)))
+            .execute(c))?;
+    } else {
+        with_conn!(conn, c => diesel::update(cn::control_numbers.filter(cn::retailer_id.eq(retailer)).filter(cn::kind.eq(kind)))
+            .set(cn::last_value.eq(new_last))
+            .execute(c))?;
+    }
+    Ok(u32::try_from(first).unwrap_or(1))
+}
+
+/// Remembers a group we sent, so the retailer's 997/999 can be matched.
+pub fn record_sent_group(
+    conn: &mut Conn,
+    retailer: &str,
+    group_control: &str,
+    outbox_id: i64,
+    functional_id: &str,
+) -> Result<()> {
+    with_conn!(conn, c => diesel::insert_into(sg::sent_groups)
+        .values((
+            sg::retailer_id.eq(retailer),
+            sg::group_control.eq(group_control),
+            sg::outbox_id.eq(outbox_id),
+            sg::functional_id.eq(functional_id),
+            sg::ack_state.eq("awaiting"),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Applies a retailer's 997/999 to a group we sent; `false` when no such group.
+pub fn apply_group_ack(
+    conn: &mut Conn,
+    retailer: &str,
+    group_control: &str,
+    state: &str,
+    detail: &str,
+) -> Result<bool> {
+    let trimmed = group_control.trim_start_matches('0');
+    let n = with_conn!(conn, c => diesel::update(sg::sent_groups
+            .filter(sg::retailer_id.eq(retailer))
+            .filter(sg::group_control.eq(trimmed)))
+        .set((sg::ack_state.eq(state), sg::ack_detail.eq(Some(detail))))
+        .execute(c))?;
+    Ok(n > 0)
+}
+
+/// The acknowledgement state of the group an outbox document was sent in.
+pub fn ack_state_of(conn: &mut Conn, outbox_id: i64) -> Result<Option<String>> {
+    Ok(
+        with_conn!(conn, c => sg::sent_groups.select(sg::ack_state).filter(sg::outbox_id.eq(outbox_id)).first(c).optional())?,
+    )
+}

@@ -1,0 +1,184 @@
+//! The tables, for both backends (see `migrations/sqlite` and `migrations/postgres`).
+
+diesel::table! {
+    retailers (id) {
+        id -> Text,
+        name -> Text,
+        sender_qualifier -> Text,
+        sender_id -> Text,
+        receiver_qualifier -> Text,
+        receiver_id -> Text,
+        profile -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        size -> BigInt,
+        bytes -> Binary,
+        source -> Text,
+        name -> Text,
+        retailer_id -> Nullable<Text>,
+        format -> Text,
+        state -> Text,
+        error -> Nullable<Text>,
+        received_at -> BigInt,
+        processed_at -> Nullable<BigInt>,
+        attempts -> Integer,
+    }
+}
+
+diesel::table! {
+    receipts (id) {
+        id -> BigInt,
+        document_id -> BigInt,
+        source -> Text,
+        name -> Text,
+        repeat -> Bool,
+        settled -> Bool,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    interchanges (id) {
+        id -> BigInt,
+        document_id -> BigInt,
+        sender -> Text,
+        control -> Text,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    products (sku) {
+        sku -> Text,
+        description -> Nullable<Text>,
+        unit_price -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sku_aliases (alias) {
+        alias -> Text,
+        sku -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    stock (sku) {
+        sku -> Text,
+        on_hand -> BigInt,
+        reserved -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        retailer_id -> Text,
+        po_number -> Text,
+        ship_to_key -> Text,
+        document_id -> BigInt,
+        interchange_control -> Text,
+        set_control -> Text,
+        state -> Text,
+        order_date -> Nullable<Text>,
+        ship_to_name -> Nullable<Text>,
+        detail -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_lines (order_id, position) {
+        order_id -> BigInt,
+        position -> Integer,
+        line_number -> Text,
+        sku -> Nullable<Text>,
+        item -> Text,
+        unit -> Text,
+        ordered -> BigInt,
+        accepted -> BigInt,
+        backordered -> BigInt,
+        rejected -> BigInt,
+        shipped -> BigInt,
+        cancelled -> BigInt,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    control_numbers (retailer_id, kind) {
+        retailer_id -> Text,
+        kind -> Text,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        retailer_id -> Text,
+        document_id -> Nullable<BigInt>,
+        order_id -> Nullable<BigInt>,
+        kind -> Text,
+        control -> Text,
+        file_name -> Text,
+        payload -> Binary,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sent_groups (retailer_id, group_control) {
+        retailer_id -> Text,
+        group_control -> Text,
+        outbox_id -> BigInt,
+        functional_id -> Text,
+        ack_state -> Text,
+        ack_detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        retailer_id -> Nullable<Text>,
+        document_id -> Nullable<BigInt>,
+        order_id -> Nullable<BigInt>,
+        message -> Text,
+    }
+}
+
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    retailers,
+    documents,
+    receipts,
+    interchanges,
+    products,
+    sku_aliases,
+    stock,
+    orders,
+    order_lines,
+    control_numbers,
+    outbox,
+    sent_groups,
+    events,
+);
