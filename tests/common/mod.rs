@@ -1,0 +1,171 @@
+//! Helpers shared by the integration tests: databases on both backends,
+//! temporary installations, the dropgate binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A database for one test. SQLite lives in a temp dir; PostgreSQL gets a
+/// database of its own, dropped at the end.
+pub struct TestDb {
+    pub url: String,
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut c) = dropgate::store::connect(admin) {
+                use diesel::connection::SimpleConnection;
+                if let dropgate::store::Conn::Pg(pg) = &mut c {
+                    let _ = pg.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+pub fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    TestDb { url, backend: "sqlite", _dir: Some(dir), pg: None }
+}
+
+/// The PostgreSQL server for tests: `DROPGATE_TEST_PG` (an URL to an
+/// existing database the tests may create databases from). `None` when unset.
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("DROPGATE_TEST_PG").ok().filter(|s| !s.trim().is_empty())
+}
+
+/// A fresh PostgreSQL database, or `None` (with a note on stderr) when
+/// `DROPGATE_TEST_PG` is not set.
+pub fn pg_db(test: &str) -> Option<TestDb> {
+    let Some(admin) = pg_admin_url() else {
+        eprintln!("PostgreSQL suite did not run for {test}: set DROPGATE_TEST_PG=postgres://USER@HOST:PORT/DB to run it");
+        return None;
+    };
+    use diesel::connection::SimpleConnection;
+    let name = format!(
+        "dropgate_t_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000_000
+    );
+    let mut c = dropgate::store::connect(&admin).expect("connect to DROPGATE_TEST_PG");
+    if let dropgate::store::Conn::Pg(pg) = &mut c {
+        pg.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+    }
+    let url = match admin.rfind('/') {
+        Some(i) if admin[..i].contains("://") && i > admin.find("://").unwrap() + 2 => format!("{}/{name}", &admin[..i]),
+        _ => panic!("DROPGATE_TEST_PG must end in /DATABASE"),
+    };
+    Some(TestDb { url, backend: "postgres", _dir: None, pg: Some((admin, name)) })
+}
+
+/// Every backend this machine can test: SQLite always, PostgreSQL when configured.
+pub fn all_dbs(test: &str) -> Vec<TestDb> {
+    let mut v = vec![sqlite_db()];
+    v.extend(pg_db(test));
+    v
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_dropgate"))
+}
+
+/// A temporary installation: a config file with its data dir, set up with
+/// `dropgate init`, on the given database.
+pub struct Install {
+    pub dir: tempfile::TempDir,
+    pub db: TestDb,
+}
+
+impl Install {
+    pub fn new(db: TestDb) -> Install {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cfg = format!(
+            "data_dir = \"data\"\n[company]\nname = \"Hidden Wholesale Ltd\"\n[database]\nurl = \"{}\"\n[intake]\nsettle_ms = 200\nrescan_ms = 300\n[outbox]\npoll_ms = 50\n",
+            db.url
+        );
+        std::fs::write(dir.path().join("dropgate.toml"), cfg).unwrap();
+        let i = Install { dir, db };
+        let out = i.run(&["init"]);
+        assert!(out.status.success() || String::from_utf8_lossy(&out.stderr).contains("exists already"), "init: {out:?}");
+        i
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("dropgate.toml")
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.current_dir(self.dir.path()).env("DROPGATE_CONFIG", self.config()).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run dropgate")
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "dropgate {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let s = self.ok(&a);
+        serde_json::from_str(&s).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {s}"))
+    }
+
+    /// Writes and applies a retailer profile with folders under the install.
+    pub fn retailer(&self, id: &str, sender: &str, on_short: &str) {
+        let text = format!(
+            "id = \"{id}\"\nname = \"{id} stores\"\n[x12]\nsender_id = \"{sender}\"\nreceiver_id = \"ZZ:DROPGATE\"\n[policy]\non_short = \"{on_short}\"\n[folders]\ninbound = \"data/{id}/in\"\noutbound = \"data/{id}/out\"\n"
+        );
+        let f = self.path().join(format!("{id}.toml"));
+        std::fs::write(&f, text).unwrap();
+        self.ok(&["retailer", "apply", f.to_str().unwrap()]);
+    }
+
+    pub fn stock(&self, csv: &str) {
+        let f = self.path().join("stock.csv");
+        std::fs::write(&f, csv).unwrap();
+        self.ok(&["stock", "import", f.to_str().unwrap()]);
+    }
+
+    pub fn inbound(&self, id: &str) -> PathBuf {
+        self.path().join(format!("data/{id}/in"))
+    }
+
+    pub fn outbound(&self, id: &str) -> PathBuf {
+        self.path().join(format!("data/{id}/out"))
+    }
+}
+
+/// Runs the project's validator wrapper on a file; returns (ok, output).
+pub fn edi_validate(path: &Path) -> (bool, String) {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/edi-validate");
+    let out = Command::new("bash").arg(tool).arg(path).output().expect("run tools/edi-validate");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_ne!(out.status.code(), Some(2), "tools/edi-validate could not set itself up: {text}");
+    (out.status.success(), text)
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+}
