@@ -184,16 +184,19 @@ fn process_x12(conn: &mut Conn, doc: &documents::DocumentRow, label: &str) -> Re
     let all_refused = addressed.iter().all(|a| a.ic.refused());
     let now_s = crate::util::unix_now();
     let doc_id = doc.id;
+    let reprocessing = doc.attempts > 0;
 
     conn.write(|conn| {
         let mut s = Summary { problems: problems.clone(), ..Summary::default() };
         for a in &addressed {
             let sender = a.ic.sender.to_string();
-            if let Some(first) = documents::record_interchange(conn, doc_id, &sender, &a.ic.control)? {
+            let first = documents::record_interchange(conn, doc_id, &sender, &a.ic.control)?;
+            // An admin's `reprocess` (the document was finished before) overrides the check.
+            if let (Some(first), false) = (first, reprocessing) {
                 return Ok(Err(Quarantine(format!(
                     "{label}: interchange control number {} from {} was already received in document {first}; \
-                     if the partner reused it for new content, run `dropgate documents reprocess {doc_id}` \
-                     after checking document {first}",
+                     if the partner reused it for new content, check document {first}, then run \
+                     `dropgate documents reprocess {doc_id}`",
                     a.ic.control, sender
                 ))));
             }
