@@ -55,7 +55,13 @@ fn run(label: &str, url: &str, file: &[u8], n: usize) {
     let t = Instant::now();
     let (_, s) = dropgate::pipeline::ingest(
         &mut conn,
-        dropgate::store::documents::Arrival { source: "bench", name: "bench.edi", retailer: None, bytes: file, settled: true },
+        dropgate::store::documents::Arrival {
+            source: "bench",
+            name: "bench.edi",
+            retailer: None,
+            bytes: file,
+            settled: true,
+        },
     )
     .unwrap();
     let secs = t.elapsed().as_secs_f64();
@@ -80,7 +86,8 @@ fn bots(n: usize) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bots.edi");
     std::fs::write(&path, &file).unwrap();
-    let script = "import sys,time,logging,warnings\nwarnings.filterwarnings('ignore');logging.disable(logging.CRITICAL)\n\
+    let script =
+        "import sys,time,logging,warnings\nwarnings.filterwarnings('ignore');logging.disable(logging.CRITICAL)\n\
 from edi_parser.api import parse_edi\nraw=open(sys.argv[1],'rb').read()\n\
 t=time.time();r=parse_edi(raw,editype='x12',messagetype='x12');print(time.time()-t, bool(r.get('success')))";
     let out = std::process::Command::new(&py).arg("-c").arg(script).arg(&path).output().unwrap();

@@ -33,7 +33,11 @@ fn file(n: usize) -> Vec<u8> {
 
 fn count_files(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(Result::ok).filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().starts_with('.')).count())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
         .unwrap_or(0)
 }
 

@@ -54,7 +54,12 @@ fn wait_for_files(dir: &Path, n: usize, timeout: Duration) -> Vec<std::path::Pat
     let t = Instant::now();
     loop {
         let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.')).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+                    .collect()
+            })
             .unwrap_or_default();
         if files.len() >= n || t.elapsed() > timeout {
             files.sort();
@@ -182,7 +187,10 @@ fn run(db: common::TestDb) {
     let stock = i.json(&["stock", "show"]);
     let row = |sku: &str| stock.as_array().unwrap().iter().find(|r| r["sku"] == sku).unwrap().clone();
     assert_eq!((row("A")["on_hand"].as_i64(), row("A")["reserved"].as_i64()), (Some(1000), Some(44 * 2 + 1)));
-    assert_eq!((row("B")["on_hand"].as_i64(), row("B")["reserved"].as_i64(), row("B")["available"].as_i64()), (Some(5), Some(5), Some(0)));
+    assert_eq!(
+        (row("B")["on_hand"].as_i64(), row("B")["reserved"].as_i64(), row("B")["available"].as_i64()),
+        (Some(5), Some(5), Some(0))
+    );
 
     // Everything we wrote passes the independent validator.
     for f in files.iter().take(6) {

@@ -15,7 +15,8 @@ const UNITS: i64 = 1_000;
 fn hammer(db: &common::TestDb) {
     let store = Store::open(&db.url, THREADS as u32 + 2).expect("open store");
     let mut conn = store.conn().unwrap();
-    stock::import(&mut conn, &[StockItem { sku: "HOT".into(), on_hand: UNITS, ..StockItem::default() }], false).unwrap();
+    stock::import(&mut conn, &[StockItem { sku: "HOT".into(), on_hand: UNITS, ..StockItem::default() }], false)
+        .unwrap();
     drop(conn);
     let won = Arc::new(AtomicU64::new(0));
     let handles: Vec<_> = (0..THREADS)

@@ -43,7 +43,9 @@ pub fn pg_admin_url() -> Option<String> {
 /// `DROPGATE_TEST_PG` is not set.
 pub fn pg_db(test: &str) -> Option<TestDb> {
     let Some(admin) = pg_admin_url() else {
-        eprintln!("PostgreSQL suite did not run for {test}: set DROPGATE_TEST_PG=postgres://USER@HOST:PORT/DB to run it");
+        eprintln!(
+            "PostgreSQL suite did not run for {test}: set DROPGATE_TEST_PG=postgres://USER@HOST:PORT/DB to run it"
+        );
         return None;
     };
     use diesel::connection::SimpleConnection;
@@ -57,7 +59,9 @@ pub fn pg_db(test: &str) -> Option<TestDb> {
         pg.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
     }
     let url = match admin.rfind('/') {
-        Some(i) if admin[..i].contains("://") && i > admin.find("://").unwrap() + 2 => format!("{}/{name}", &admin[..i]),
+        Some(i) if admin[..i].contains("://") && i > admin.find("://").unwrap() + 2 => {
+            format!("{}/{name}", &admin[..i])
+        }
         _ => panic!("DROPGATE_TEST_PG must end in /DATABASE"),
     };
     Some(TestDb { url, backend: "postgres", _dir: None, pg: Some((admin, name)) })
@@ -91,7 +95,10 @@ impl Install {
         std::fs::write(dir.path().join("dropgate.toml"), cfg).unwrap();
         let i = Install { dir, db };
         let out = i.run(&["init"]);
-        assert!(out.status.success() || String::from_utf8_lossy(&out.stderr).contains("exists already"), "init: {out:?}");
+        assert!(
+            out.status.success() || String::from_utf8_lossy(&out.stderr).contains("exists already"),
+            "init: {out:?}"
+        );
         i
     }
 
@@ -105,7 +112,10 @@ impl Install {
 
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(bin());
-        c.current_dir(self.dir.path()).env("DROPGATE_CONFIG", self.config()).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+        c.current_dir(self.dir.path())
+            .env("DROPGATE_CONFIG", self.config())
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn");
         c
     }
 

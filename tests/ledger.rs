@@ -1,0 +1,114 @@
+//! The ledger and the store's idempotence, on every backend.
+
+mod common;
+
+use dropgate::store::documents::{self, Arrival, Received};
+use dropgate::store::{outbox, stock, Store};
+
+fn ledger(db: &common::TestDb) {
+    let store = Store::open(&db.url, 2).unwrap();
+    let mut conn = store.conn().unwrap();
+    let a =
+        Arrival { source: "folder:acme", name: "a.edi", retailer: Some("acme"), bytes: b"ISA*first", settled: false };
+    let first = documents::receive(&mut conn, a).unwrap();
+    assert!(matches!(first, Received::New { .. }), "{}", db.backend);
+    // The same arrival seen again before the folder let go of it (a crash): nothing new.
+    let again = documents::receive(&mut conn, a).unwrap();
+    assert_eq!(again, Received::Resumed { document: first.document(), receipt: first.receipt() });
+    conn.write(|c| documents::settle(c, first.receipt())).unwrap();
+    // After it was let go, the same bytes are a repeat, recorded as a receipt.
+    let repeat = documents::receive(&mut conn, Arrival { name: "a-again.edi", ..a }).unwrap();
+    assert!(matches!(repeat, Received::Repeat { document, .. } if document == first.document()));
+    let receipts = documents::receipts_of(&mut conn, first.document()).unwrap();
+    assert_eq!(receipts.len(), 2);
+    assert!(!receipts[0].repeat && receipts[1].repeat);
+    // Bytes are kept exactly, with their hash.
+    let doc = documents::get(&mut conn, first.document()).unwrap().unwrap();
+    assert_eq!(doc.bytes, b"ISA*first");
+    assert_eq!(doc.sha256, dropgate::util::sha256_hex(b"ISA*first"));
+    assert_eq!(doc.format, "x12");
+    assert_eq!(doc.state, documents::RECEIVED);
+    assert_eq!(documents::pending(&mut conn, 10).unwrap(), vec![first.document()]);
+    // Other bytes: another document.
+    let other = documents::receive(&mut conn, Arrival { bytes: b"hello", ..a }).unwrap();
+    assert_ne!(other.document(), first.document());
+    assert_eq!(documents::get(&mut conn, other.document()).unwrap().unwrap().format, "unknown");
+
+    // Interchanges: one per (sender, control).
+    let d = first.document();
+    assert_eq!(documents::record_interchange(&mut conn, d, "ZZ:ACME", "000000001").unwrap(), None);
+    assert_eq!(
+        documents::record_interchange(&mut conn, d, "ZZ:ACME", "000000001").unwrap(),
+        None,
+        "same document again"
+    );
+    assert_eq!(documents::record_interchange(&mut conn, other.document(), "ZZ:ACME", "000000001").unwrap(), Some(d));
+    assert_eq!(documents::record_interchange(&mut conn, other.document(), "ZZ:OTHER", "000000001").unwrap(), None);
+
+    // Control numbers: consecutive, per retailer and kind, never reused.
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(conn.write(|c| outbox::allocate_control(c, "acme", "isa", 1)).unwrap());
+    }
+    assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+    assert_eq!(conn.write(|c| outbox::allocate_control(c, "acme", "gs", 3)).unwrap(), 1);
+    assert_eq!(conn.write(|c| outbox::allocate_control(c, "acme", "gs", 1)).unwrap(), 4);
+    assert_eq!(conn.write(|c| outbox::allocate_control(c, "other", "isa", 1)).unwrap(), 1);
+    // A rolled-back transaction gives its numbers back, so none is skipped or doubled.
+    let r: Result<u32, _> = conn.write(|c| {
+        outbox::allocate_control(c, "acme", "isa", 1)?;
+        Err(dropgate::store::StoreError::Invalid("abandon".into()))
+    });
+    assert!(r.is_err());
+    assert_eq!(conn.write(|c| outbox::allocate_control(c, "acme", "isa", 1)).unwrap(), 6);
+}
+
+fn stock_import(db: &common::TestDb) {
+    let store = Store::open(&db.url, 2).unwrap();
+    let mut conn = store.conn().unwrap();
+    let item = |sku: &str, n: i64, upc: Option<&str>| stock::StockItem {
+        sku: sku.into(),
+        on_hand: n,
+        upc: upc.map(str::to_string),
+        ..Default::default()
+    };
+    let s = stock::import(&mut conn, &[item("A", 10, Some("012345678905")), item("B", 4, None)], false).unwrap();
+    assert_eq!((s.created, s.updated), (2, 0));
+    conn.write(|c| stock::reserve(c, "A", 6)).unwrap();
+    // On hand replaced, reservations kept; a drop below reserved is reported.
+    let s = stock::import(&mut conn, &[item("A", 5, None)], false).unwrap();
+    assert_eq!(s.oversold, vec![("A".to_string(), 1)]);
+    let a = stock::get(&mut conn, "A").unwrap().unwrap();
+    assert_eq!((a.on_hand, a.reserved, a.available()), (5, 6, 0));
+    // A full import zeroes what the file does not list.
+    let s = stock::import(&mut conn, &[item("A", 20, None)], true).unwrap();
+    assert_eq!(s.zeroed, 1);
+    assert_eq!(stock::get(&mut conn, "B").unwrap().unwrap().on_hand, 0);
+    // Aliases: the UPC, and its GTIN-14 spelling, find the SKU.
+    let m =
+        stock::resolve_aliases(&mut conn, &["012345678905".into(), "00012345678905".into(), "A".into(), "nope".into()])
+            .unwrap();
+    assert_eq!(m.get("012345678905").map(String::as_str), Some("A"));
+    assert_eq!(m.get("00012345678905").map(String::as_str), Some("A"));
+    assert_eq!(m.get("A").map(String::as_str), Some("A"));
+    assert!(!m.contains_key("nope"));
+    // Reserving more than is free is refused; releasing gives back.
+    assert!(!conn.write(|c| stock::try_reserve(c, "A", 15)).unwrap());
+    assert!(conn.write(|c| stock::try_reserve(c, "A", 14)).unwrap());
+    conn.write(|c| stock::release(c, "A", 20)).unwrap();
+    assert_eq!(stock::get(&mut conn, "A").unwrap().unwrap().reserved, 0);
+}
+
+#[test]
+fn ledger_on_every_backend() {
+    for db in common::all_dbs("ledger_on_every_backend") {
+        ledger(&db);
+    }
+}
+
+#[test]
+fn stock_import_on_every_backend() {
+    for db in common::all_dbs("stock_import_on_every_backend") {
+        stock_import(&db);
+    }
+}
