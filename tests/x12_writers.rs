@@ -414,6 +414,25 @@ fn a_999_uses_ik_segments_and_the_x231_version() {
             "GE*1*7",
         ]
     );
+
+    // A 997 to a 5010 partner has the same additions (AK103, AK203, AK401-3).
+    let mut g = po_group();
+    g.sets[0].implementation_ref = Some("005010X220A1".into());
+    g.sets[1].segment_errors[0].elements[1].repetition = Some(2);
+    let doc = write_997(&envelope("005010"), &[g]);
+    assert_valid(&[("997_5010.edi", &doc)]);
+    assert_envelope(&doc);
+    let lines: Vec<String> = segments(&doc).iter().map(|s| joined(s)).collect();
+    for expected in [
+        "AK1*PO*1234*004010",
+        "AK2*850*0001*005010X220A1",
+        "AK4*3>>2*355*2",
+    ] {
+        assert!(
+            lines.contains(&expected.to_string()),
+            "{expected} in {lines:#?}"
+        );
+    }
 }
 
 #[test]

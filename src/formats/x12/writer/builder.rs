@@ -605,6 +605,13 @@ fn wrap9(n: u64) -> u64 {
 impl InterchangeBuilder {
     /// Starts an interchange whose groups carry GS08 `version` (which picks
     /// ISA12 and ISA11). `ack_requested` is ISA14.
+    ///
+    /// The ISA is always 106 bytes. What the envelope cannot say is
+    /// replaced: a qualifier that is not two characters by `ZZ`, an empty id
+    /// by [`FILLER`] (ids are cut or space-padded to 15), a date or time that
+    /// is not real by 1970-01-01 00:00, a usage other than `P`, `T` or `I` by
+    /// `T`; control numbers above 999,999,999 wrap (ISA13 and GS06 modulo
+    /// 10⁹, ST02 likewise).
     pub fn new(
         env: &Envelope,
         version: &str,
