@@ -4,12 +4,12 @@
 //! (`UPDATE_SNAPSHOTS=1 cargo test --test x12_writers` rewrites them).
 
 use dropgate::domain::{
-    Amount, ChangeOutcome, DecisionState, ItemId, LineChange, LineChangeOutcome, LineDecision,
-    OrderChange, OrderDecision, OrderLine, PurchaseOrder, Reference, RejectReason,
+    Amount, ChangeOutcome, DecisionState, ItemId, LineChange, LineChangeOutcome, LineDecision, OrderChange,
+    OrderDecision, OrderLine, PurchaseOrder, Reference, RejectReason,
 };
 use dropgate::formats::x12::ack::{
-    AckCode, ElementError, ElementErrorCode, GroupAck, GroupErrorCode, InterchangeAck,
-    InterchangeNote, SegmentError, SegmentErrorCode, SetAck, SetErrorCode,
+    AckCode, ElementError, ElementErrorCode, GroupAck, GroupErrorCode, InterchangeAck, InterchangeNote, SegmentError,
+    SegmentErrorCode, SetAck, SetErrorCode,
 };
 use dropgate::formats::x12::writer::{
     write_855, write_865, write_997, write_999, write_ta1, x12_datetime_utc, X12Writer,
@@ -22,14 +22,8 @@ use std::process::Command;
 
 fn envelope(version: &str) -> Envelope {
     Envelope {
-        sender: PartyId {
-            qualifier: "ZZ".into(),
-            id: "DROPGATE".into(),
-        },
-        receiver: PartyId {
-            qualifier: "12".into(),
-            id: "5551234567".into(),
-        },
+        sender: PartyId { qualifier: "ZZ".into(), id: "DROPGATE".into() },
+        receiver: PartyId { qualifier: "12".into(), id: "5551234567".into() },
         interchange_control: 42,
         group_control: 7,
         first_set_control: 1,
@@ -80,14 +74,8 @@ fn assert_valid(docs: &[(&str, &[u8])]) {
 /// (`*` `>` `~`, one per line), split into elements.
 fn segments(doc: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(doc).expect("ASCII output");
-    assert!(
-        text.ends_with("~\n"),
-        "every segment ends with ~ and a newline"
-    );
-    text.split("~\n")
-        .filter(|s| !s.is_empty())
-        .map(|s| s.split('*').map(str::to_string).collect())
-        .collect()
+    assert!(text.ends_with("~\n"), "every segment ends with ~ and a newline");
+    text.split("~\n").filter(|s| !s.is_empty()).map(|s| s.split('*').map(str::to_string).collect()).collect()
 }
 
 fn find<'a>(segs: &'a [Vec<String>], id: &str) -> Vec<&'a Vec<String>> {
@@ -144,21 +132,15 @@ fn assert_envelope(doc: &[u8]) -> Vec<String> {
 /// Compares with `tests/snapshots/<name>`, or rewrites it when
 /// `UPDATE_SNAPSHOTS` is set.
 fn assert_snapshot(name: &str, doc: &[u8]) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, doc).unwrap();
         return;
     }
-    let expected = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_SNAPSHOTS=1 writes it)", path.display()));
-    assert_eq!(
-        String::from_utf8_lossy(doc),
-        String::from_utf8_lossy(&expected),
-        "{name} differs from its snapshot"
-    );
+    let expected =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_SNAPSHOTS=1 writes it)", path.display()));
+    assert_eq!(String::from_utf8_lossy(doc), String::from_utf8_lossy(&expected), "{name} differs from its snapshot");
 }
 
 // ---------------------------------------------------------------- inputs
@@ -234,30 +216,13 @@ fn line(n: &str, qty: i64, price: Option<&str>, ids: &[(&str, &str)]) -> OrderLi
         unit: "EA".into(),
         unit_price: price.map(|p| Amount::parse(p).unwrap()),
         price_basis: price.map(|_| "PE".into()),
-        ids: ids
-            .iter()
-            .map(|(q, v)| ItemId {
-                qualifier: (*q).into(),
-                value: (*v).into(),
-            })
-            .collect(),
+        ids: ids.iter().map(|(q, v)| ItemId { qualifier: (*q).into(), value: (*v).into() }).collect(),
         ..OrderLine::default()
     }
 }
 
-fn decision(
-    ordered: i64,
-    accepted: i64,
-    backordered: i64,
-    reason: Option<RejectReason>,
-) -> LineDecision {
-    LineDecision {
-        ordered,
-        accepted,
-        backordered,
-        rejected: ordered - accepted - backordered,
-        reason,
-    }
+fn decision(ordered: i64, accepted: i64, backordered: i64, reason: Option<RejectReason>) -> LineDecision {
+    LineDecision { ordered, accepted, backordered, rejected: ordered - accepted - backordered, reason }
 }
 
 /// Three lines: one accepted in full, one partly backordered, one unknown item.
@@ -267,18 +232,9 @@ fn purchase_order() -> (PurchaseOrder, OrderDecision) {
         purpose: "00".into(),
         order_type: "DS".into(),
         order_date: Some("20240314".into()),
-        references: vec![Reference {
-            qualifier: "CO".into(),
-            value: "CO-778899".into(),
-            description: None,
-        }],
+        references: vec![Reference { qualifier: "CO".into(), value: "CO-778899".into(), description: None }],
         lines: vec![
-            line(
-                "1",
-                5,
-                Some("12.50"),
-                &[("UP", "012345678905"), ("VN", "SKU-1")],
-            ),
+            line("1", 5, Some("12.50"), &[("UP", "012345678905"), ("VN", "SKU-1")]),
             line("2", 10, Some("3"), &[("VN", "SKU-2")]),
             line("3", 2, None, &[("UP", "999999999993")]),
         ],
@@ -303,10 +259,7 @@ fn a_997_lists_every_set_with_its_errors() {
         functional_id: "PC".into(),
         control: "000000077".into(),
         version: "004010".into(),
-        sets: vec![SetAck {
-            set_id: "860".into(),
-            ..set_ack("10030001", AckCode::Accepted)
-        }],
+        sets: vec![SetAck { set_id: "860".into(), ..set_ack("10030001", AckCode::Accepted) }],
         declared_sets: 1,
         received_sets: 1,
         accepted_sets: 1,
@@ -319,15 +272,10 @@ fn a_997_lists_every_set_with_its_errors() {
     let segs = segments(&doc);
     assert_eq!(&segs[0][11..13], ["U", "00401"], "ISA11 U and ISA12 00401");
     assert_eq!(segs[0][13], "000000042");
-    assert_eq!(
-        joined(&segs[1]),
-        "GS*FA*DROPGATE*5551234567*20240315*1405*7*X*004010"
-    );
+    assert_eq!(joined(&segs[1]), "GS*FA*DROPGATE*5551234567*20240315*1405*7*X*004010");
     let lines: Vec<String> = segs.iter().map(|s| joined(s)).collect();
-    let first_set: Vec<&str> = lines[3..lines.iter().position(|l| l.starts_with("SE")).unwrap()]
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let first_set: Vec<&str> =
+        lines[3..lines.iter().position(|l| l.starts_with("SE")).unwrap()].iter().map(String::as_str).collect();
     assert_eq!(
         first_set,
         [
@@ -357,25 +305,16 @@ fn a_997_for_a_rejected_group_and_a_composite_position() {
     g.declared_sets = 3;
     g.group_errors = vec![GroupErrorCode::SetCountMismatch];
     g.sets[0].code = AckCode::Rejected;
-    g.sets[0].set_errors = vec![
-        SetErrorCode::SegmentCountMismatch,
-        SetErrorCode::ControlNumberMismatch,
-    ];
+    g.sets[0].set_errors = vec![SetErrorCode::SegmentCountMismatch, SetErrorCode::ControlNumberMismatch];
     g.sets[1].segment_errors[0].elements[0].component = Some(2);
     let doc = write_997(&envelope("004010VICS"), &[g]);
     assert_valid(&[("997_rejected.edi", &doc)]);
     assert_envelope(&doc);
     let lines: Vec<String> = segments(&doc).iter().map(|s| joined(s)).collect();
-    for expected in [
-        "AK5*R*4*3",
-        "AK4*2>2*330*6*1O",
-        "AK9*R*3*2*0*5",
-        "GS*FA*DROPGATE*5551234567*20240315*1405*7*X*004010VICS",
-    ] {
-        assert!(
-            lines.contains(&expected.to_string()),
-            "{expected} in {lines:#?}"
-        );
+    for expected in
+        ["AK5*R*4*3", "AK4*2>2*330*6*1O", "AK9*R*3*2*0*5", "GS*FA*DROPGATE*5551234567*20240315*1405*7*X*004010VICS"]
+    {
+        assert!(lines.contains(&expected.to_string()), "{expected} in {lines:#?}");
     }
 }
 
@@ -389,11 +328,7 @@ fn a_999_uses_ik_segments_and_the_x231_version() {
     assert_valid(&[("999.edi", &doc)]);
     assert_eq!(assert_envelope(&doc), ["0001"]);
     let segs = segments(&doc);
-    assert_eq!(
-        &segs[0][11..13],
-        ["^", "00501"],
-        "ISA11 repetition separator"
-    );
+    assert_eq!(&segs[0][11..13], ["^", "00501"], "ISA11 repetition separator");
     let lines: Vec<String> = segs.iter().map(|s| joined(s)).collect();
     assert_eq!(
         lines[1..lines.len() - 1],
@@ -423,15 +358,8 @@ fn a_999_uses_ik_segments_and_the_x231_version() {
     assert_valid(&[("997_5010.edi", &doc)]);
     assert_envelope(&doc);
     let lines: Vec<String> = segments(&doc).iter().map(|s| joined(s)).collect();
-    for expected in [
-        "AK1*PO*1234*004010",
-        "AK2*850*0001*005010X220A1",
-        "AK4*3>>2*355*2",
-    ] {
-        assert!(
-            lines.contains(&expected.to_string()),
-            "{expected} in {lines:#?}"
-        );
+    for expected in ["AK1*PO*1234*004010", "AK2*850*0001*005010X220A1", "AK4*3>>2*355*2"] {
+        assert!(lines.contains(&expected.to_string()), "{expected} in {lines:#?}");
     }
 }
 
@@ -463,13 +391,7 @@ fn ta1_interchanges_accepted_and_rejected() {
         assert_eq!(joined(segs.last().unwrap()), "IEA*0*000000042");
     }
     let lines: Vec<String> = segments(&two).iter().map(|s| joined(s)).collect();
-    assert_eq!(
-        lines[1..3],
-        [
-            "TA1*000000017*240315*1200*R*014",
-            "TA1*000000905*240314*2359*A*000"
-        ]
-    );
+    assert_eq!(lines[1..3], ["TA1*000000017*240315*1200*R*014", "TA1*000000905*240314*2359*A*000"]);
 }
 
 // ---------------------------------------------------------------- 855
@@ -515,14 +437,7 @@ fn an_855_acknowledges_a_fully_accepted_order_with_ad() {
     let segs = segments(&doc);
     assert_eq!(find(&segs, "BAK")[0][2], "AD");
     let acks: Vec<String> = find(&segs, "ACK").iter().map(|s| joined(s)).collect();
-    assert_eq!(
-        acks,
-        [
-            "ACK*IA*5*EA*068*20240315",
-            "ACK*IA*10*EA*068*20240315",
-            "ACK*IA*2*EA*068*20240315"
-        ]
-    );
+    assert_eq!(acks, ["ACK*IA*5*EA*068*20240315", "ACK*IA*10*EA*068*20240315", "ACK*IA*2*EA*068*20240315"]);
 }
 
 #[test]
@@ -564,10 +479,7 @@ fn change_request() -> (OrderChange, ChangeOutcome) {
                 change_code: "DI".into(),
                 quantity: Some(Amount::ZERO),
                 unit: Some("EA".into()),
-                ids: vec![ItemId {
-                    qualifier: "VN".into(),
-                    value: "SKU-2".into(),
-                }],
+                ids: vec![ItemId { qualifier: "VN".into(), value: "SKU-2".into() }],
                 ..LineChange::default()
             },
             LineChange {
@@ -576,14 +488,8 @@ fn change_request() -> (OrderChange, ChangeOutcome) {
                 quantity: Some(Amount::from_units(3)),
                 unit: Some("EA".into()),
                 ids: vec![
-                    ItemId {
-                        qualifier: "UP".into(),
-                        value: "012345678905".into(),
-                    },
-                    ItemId {
-                        qualifier: "VN".into(),
-                        value: "SKU-1".into(),
-                    },
+                    ItemId { qualifier: "UP".into(), value: "012345678905".into() },
+                    ItemId { qualifier: "VN".into(), value: "SKU-1".into() },
                 ],
                 ..LineChange::default()
             },
@@ -656,15 +562,9 @@ fn an_865_for_a_whole_order_cancellation_and_a_refusal() {
     let (mut change, _) = change_request();
     change.purpose = "01".into();
     change.changes.clear();
-    let cancelled = ChangeOutcome {
-        order_cancelled: true,
-        ..ChangeOutcome::default()
-    };
-    let refused = ChangeOutcome {
-        refused: true,
-        reason: Some("order already shipped".into()),
-        ..ChangeOutcome::default()
-    };
+    let cancelled = ChangeOutcome { order_cancelled: true, ..ChangeOutcome::default() };
+    let refused =
+        ChangeOutcome { refused: true, reason: Some("order already shipped".into()), ..ChangeOutcome::default() };
     let a = write_865(&envelope("004010"), &change, &cancelled, "20240316");
     let b = write_865(&envelope("004010"), &change, &refused, "20240316");
     assert_valid(&[("865_cancel.edi", &a), ("865_refused.edi", &b)]);
@@ -690,15 +590,7 @@ fn odd_inputs_still_give_valid_documents() {
     env.usage = 'X';
 
     let mut po = PurchaseOrder::default();
-    let doc_empty = write_855(
-        &env,
-        &po,
-        &OrderDecision {
-            state: DecisionState::Rejected,
-            lines: vec![],
-        },
-        "bad",
-    );
+    let doc_empty = write_855(&env, &po, &OrderDecision { state: DecisionState::Rejected, lines: vec![] }, "bad");
 
     po.po_number = "PO*WITH~SEPARATORS>AND-A-VERY-LONG-TAIL".into();
     po.order_date = Some("20240230".into());
@@ -710,18 +602,9 @@ fn odd_inputs_still_give_valid_documents() {
             unit_price: Some(Amount::from_raw(-12_345)),
             price_basis: Some("P~".into()),
             ids: vec![
-                ItemId {
-                    qualifier: "U".into(),
-                    value: "x".into(),
-                },
-                ItemId {
-                    qualifier: "VN".into(),
-                    value: "é\t*~".into(),
-                },
-                ItemId {
-                    qualifier: "VN".into(),
-                    value: "v".repeat(60),
-                },
+                ItemId { qualifier: "U".into(), value: "x".into() },
+                ItemId { qualifier: "VN".into(), value: "é\t*~".into() },
+                ItemId { qualifier: "VN".into(), value: "v".repeat(60) },
             ],
             ..OrderLine::default()
         },
@@ -729,13 +612,7 @@ fn odd_inputs_still_give_valid_documents() {
     ];
     let d = OrderDecision {
         state: DecisionState::PartiallyAccepted,
-        lines: vec![LineDecision {
-            ordered: i64::MAX,
-            accepted: i64::MAX,
-            backordered: 1,
-            rejected: -5,
-            reason: None,
-        }],
+        lines: vec![LineDecision { ordered: i64::MAX, accepted: i64::MAX, backordered: 1, rejected: -5, reason: None }],
     };
     let doc_odd = write_855(&env, &po, &d, "20240315");
 
@@ -767,14 +644,7 @@ fn odd_inputs_still_give_valid_documents() {
         ("997_nothing.edi", &doc_empty_997),
         ("865_odd.edi", &doc_865),
     ]);
-    for doc in [
-        &doc_empty,
-        &doc_odd,
-        &doc_997,
-        &doc_999,
-        &doc_empty_997,
-        &doc_865,
-    ] {
+    for doc in [&doc_empty, &doc_odd, &doc_997, &doc_999, &doc_empty_997, &doc_865] {
         assert_envelope(doc);
     }
     let segs = segments(&doc_odd);
@@ -789,14 +659,7 @@ fn a_compact_writer_puts_no_newlines() {
     let compact = X12Writer::compact().write_855(&env, &po, &d, "20240315");
     let default = write_855(&env, &po, &d, "20240315");
     assert!(!compact.contains(&b'\n'));
-    assert_eq!(
-        compact,
-        default
-            .iter()
-            .copied()
-            .filter(|&b| b != b'\n')
-            .collect::<Vec<u8>>()
-    );
+    assert_eq!(compact, default.iter().copied().filter(|&b| b != b'\n').collect::<Vec<u8>>());
     assert_valid(&[("855_compact.edi", &compact)]);
 }
 

@@ -48,9 +48,7 @@ pub struct X12Writer {
 impl X12Writer {
     /// A writer that puts nothing after segment terminators.
     pub fn compact() -> X12Writer {
-        X12Writer {
-            line_end: LineEnd::None,
-        }
+        X12Writer { line_end: LineEnd::None }
     }
 
     /// See [`write_997`].
@@ -66,23 +64,11 @@ impl X12Writer {
         ack::write_ta1(env, acks, self.line_end)
     }
     /// See [`write_855`].
-    pub fn write_855(
-        &self,
-        env: &Envelope,
-        po: &PurchaseOrder,
-        decision: &OrderDecision,
-        date: &str,
-    ) -> Vec<u8> {
+    pub fn write_855(&self, env: &Envelope, po: &PurchaseOrder, decision: &OrderDecision, date: &str) -> Vec<u8> {
         order::write_855(env, po, decision, date, self.line_end)
     }
     /// See [`write_865`].
-    pub fn write_865(
-        &self,
-        env: &Envelope,
-        change: &OrderChange,
-        outcome: &ChangeOutcome,
-        date: &str,
-    ) -> Vec<u8> {
+    pub fn write_865(&self, env: &Envelope, change: &OrderChange, outcome: &ChangeOutcome, date: &str) -> Vec<u8> {
         order::write_865(env, change, outcome, date, self.line_end)
     }
 }
@@ -108,23 +94,13 @@ pub fn write_ta1(env: &Envelope, acks: &[InterchangeAck]) -> Vec<u8> {
 
 /// An 855 (GS01 `PR`) answering `po` with the stock `decision`, dated
 /// `date` (`CCYYMMDD`). See [`order`] for the codes.
-pub fn write_855(
-    env: &Envelope,
-    po: &PurchaseOrder,
-    decision: &OrderDecision,
-    date: &str,
-) -> Vec<u8> {
+pub fn write_855(env: &Envelope, po: &PurchaseOrder, decision: &OrderDecision, date: &str) -> Vec<u8> {
     X12Writer::default().write_855(env, po, decision, date)
 }
 
 /// An 865 (GS01 `CA`) answering the change request `change` with what was
 /// done (`outcome`), dated `date` (`CCYYMMDD`). See [`order`] for the codes.
-pub fn write_865(
-    env: &Envelope,
-    change: &OrderChange,
-    outcome: &ChangeOutcome,
-    date: &str,
-) -> Vec<u8> {
+pub fn write_865(env: &Envelope, change: &OrderChange, outcome: &ChangeOutcome, date: &str) -> Vec<u8> {
     X12Writer::default().write_865(env, change, outcome, date)
 }
 

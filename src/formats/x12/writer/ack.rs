@@ -56,28 +56,17 @@ fn write_acks(
     }
     for g in groups {
         ic.begin_set(set_id, implementation_ref);
-        let mut ak1 = Seg::new("AK1")
-            .req(&g.functional_id, Spec::id(2, 2))
-            .req(&g.control, Spec::n0(1, 9));
+        let mut ak1 = Seg::new("AK1").req(&g.functional_id, Spec::id(2, 2)).req(&g.control, Spec::n0(1, 9));
         if w.ack_versions() {
             // AK103 is required by the 999 guide: the group's GS08.
-            let v = if g.version.trim().is_empty() {
-                "005010"
-            } else {
-                g.version.as_str()
-            };
+            let v = if g.version.trim().is_empty() { "005010" } else { g.version.as_str() };
             ak1 = ak1.req(v, Spec::an(1, 12));
         }
         ic.put(ak1);
         for s in &g.sets {
-            let mut ak2 = Seg::new("AK2")
-                .req(&s.set_id, Spec::id(3, 3))
-                .req(&s.control, Spec::an(4, 9));
+            let mut ak2 = Seg::new("AK2").req(&s.set_id, Spec::id(3, 3)).req(&s.control, Spec::an(4, 9));
             if w.ack_versions() {
-                ak2 = ak2.opt(
-                    s.implementation_ref.as_deref().unwrap_or(""),
-                    Spec::an(1, 35),
-                );
+                ak2 = ak2.opt(s.implementation_ref.as_deref().unwrap_or(""), Spec::an(1, 35));
             }
             ic.put(ak2);
             for e in &s.segment_errors {
@@ -133,23 +122,13 @@ fn num(n: Option<u32>) -> String {
 /// follow GS08 (see [`Widths`]): AK103/AK203 from 004050 on, the AK401
 /// repetition from 004020 on, no AK401 component in 003040.
 pub fn write_997(env: &Envelope, groups: &[GroupAck], line_end: LineEnd) -> Vec<u8> {
-    let form = Form {
-        seg3: "AK3",
-        seg4: "AK4",
-        seg5: "AK5",
-        widths: Widths::of(&env.version),
-    };
+    let form = Form { seg3: "AK3", seg4: "AK4", seg5: "AK5", widths: Widths::of(&env.version) };
     write_acks(env, groups, line_end, "997", &env.version, &form)
 }
 
 /// See [`crate::formats::x12::writer::write_999`].
 pub fn write_999(env: &Envelope, groups: &[GroupAck], line_end: LineEnd) -> Vec<u8> {
-    let form = Form {
-        seg3: "IK3",
-        seg4: "IK4",
-        seg5: "IK5",
-        widths: Widths::of(X231_VERSION),
-    };
+    let form = Form { seg3: "IK3", seg4: "IK4", seg5: "IK5", widths: Widths::of(X231_VERSION) };
     write_acks(env, groups, line_end, "999", X231_VERSION, &form)
 }
 
@@ -160,11 +139,7 @@ pub fn write_ta1(env: &Envelope, acks: &[InterchangeAck], line_end: LineEnd) -> 
     let mut ic = InterchangeBuilder::new(env, &env.version, false, line_end);
     for a in acks {
         let control = a.control.trim();
-        let control = if control.len() <= 9 && control.bytes().all(|b| b.is_ascii_digit()) {
-            control
-        } else {
-            "0"
-        };
+        let control = if control.len() <= 9 && control.bytes().all(|b| b.is_ascii_digit()) { control } else { "0" };
         ic.put(
             Seg::new("TA1")
                 .req(control, Spec::n0(9, 9))

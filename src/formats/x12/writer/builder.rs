@@ -73,47 +73,23 @@ pub struct Spec {
 
 impl Spec {
     pub const fn id(min: usize, max: usize) -> Spec {
-        Spec {
-            kind: Kind::Id,
-            min,
-            max,
-        }
+        Spec { kind: Kind::Id, min, max }
     }
     pub const fn an(min: usize, max: usize) -> Spec {
-        Spec {
-            kind: Kind::An,
-            min,
-            max,
-        }
+        Spec { kind: Kind::An, min, max }
     }
     pub const fn n0(min: usize, max: usize) -> Spec {
-        Spec {
-            kind: Kind::N0,
-            min,
-            max,
-        }
+        Spec { kind: Kind::N0, min, max }
     }
     pub const fn r(min: usize, max: usize) -> Spec {
-        Spec {
-            kind: Kind::R,
-            min,
-            max,
-        }
+        Spec { kind: Kind::R, min, max }
     }
     /// A date of exactly `len` (8: `CCYYMMDD`, 6: `YYMMDD`) digits.
     pub const fn dt(len: usize) -> Spec {
-        Spec {
-            kind: Kind::Dt,
-            min: len,
-            max: len,
-        }
+        Spec { kind: Kind::Dt, min: len, max: len }
     }
     pub const fn tm(min: usize, max: usize) -> Spec {
-        Spec {
-            kind: Kind::Tm,
-            min,
-            max,
-        }
+        Spec { kind: Kind::Tm, min, max }
     }
 }
 
@@ -211,20 +187,10 @@ impl Delimiters {
         let repetition = wants_repetition.then(|| {
             seps.repetition
                 .filter(|&r| usable(r) && !taken.contains(&r))
-                .or_else(|| {
-                    REPETITION_CANDIDATES
-                        .iter()
-                        .copied()
-                        .find(|c| !taken.contains(c))
-                })
+                .or_else(|| REPETITION_CANDIDATES.iter().copied().find(|c| !taken.contains(c)))
                 .unwrap_or(b'^')
         });
-        Delimiters {
-            element: seps.element,
-            component: seps.component,
-            repetition,
-            segment: seps.segment,
-        }
+        Delimiters { element: seps.element, component: seps.component, repetition, segment: seps.segment }
     }
 
     fn is_separator(&self, b: u8) -> bool {
@@ -278,33 +244,18 @@ pub fn check(value: &str, spec: Spec, d: &Delimiters) -> Result<String, ValueErr
             let t = v.trim();
             let (neg, digits) = split_sign(t);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(if t.is_empty() {
-                    ValueError::Empty
-                } else {
-                    ValueError::NotNumeric(t.to_string())
-                });
+                return Err(if t.is_empty() { ValueError::Empty } else { ValueError::NotNumeric(t.to_string()) });
             }
             let significant = match digits.trim_start_matches('0') {
                 "" => "0",
                 s => s,
             };
             if significant.len() > spec.max {
-                return Err(ValueError::TooLong {
-                    len: significant.len(),
-                    max: spec.max,
-                });
+                return Err(ValueError::TooLong { len: significant.len(), max: spec.max });
             }
-            let body = if digits.len() <= spec.max {
-                digits
-            } else {
-                significant
-            };
+            let body = if digits.len() <= spec.max { digits } else { significant };
             let neg = neg && significant != "0";
-            Ok(format!(
-                "{}{body:0>width$}",
-                if neg { "-" } else { "" },
-                width = spec.min
-            ))
+            Ok(format!("{}{body:0>width$}", if neg { "-" } else { "" }, width = spec.min))
         }
         Kind::R => {
             let t = v.trim();
@@ -366,12 +317,7 @@ fn repair(value: &str, spec: Spec, d: &Delimiters, date: &str, time: &str) -> St
                     let room = spec.max.saturating_sub(int.len().max(1));
                     if int.len() <= spec.max && spec.kind == Kind::R {
                         let frac = frac[..frac.len().min(room)].trim_end_matches('0');
-                        render_decimal(
-                            neg && !(int.is_empty() && frac.is_empty()),
-                            int,
-                            frac,
-                            spec.min,
-                        )
+                        render_decimal(neg && !(int.is_empty() && frac.is_empty()), int, frac, spec.min)
                     } else if int.len() <= spec.max {
                         format!(
                             "{}{int:0>width$}",
@@ -379,11 +325,7 @@ fn repair(value: &str, spec: Spec, d: &Delimiters, date: &str, time: &str) -> St
                             width = spec.min.max(1)
                         )
                     } else {
-                        format!(
-                            "{}{}",
-                            if neg { "-" } else { "" },
-                            "9".repeat(spec.max.max(1))
-                        )
+                        format!("{}{}", if neg { "-" } else { "" }, "9".repeat(spec.max.max(1)))
                     }
                 }
                 None => "0".repeat(spec.min.max(1)),
@@ -514,27 +456,21 @@ impl Comp {
 
 impl Seg {
     pub fn new(id: &'static str) -> Seg {
-        Seg {
-            id,
-            items: Vec::new(),
-        }
+        Seg { id, items: Vec::new() }
     }
     /// A mandatory element: repaired when it does not fit.
     pub fn req(mut self, value: impl Into<String>, spec: Spec) -> Seg {
-        self.items
-            .push(Item::Simple(value.into(), spec, Mode::Required));
+        self.items.push(Item::Simple(value.into(), spec, Mode::Required));
         self
     }
     /// An optional element: left out when empty or when it does not fit.
     pub fn opt(mut self, value: impl Into<String>, spec: Spec) -> Seg {
-        self.items
-            .push(Item::Simple(value.into(), spec, Mode::Optional));
+        self.items.push(Item::Simple(value.into(), spec, Mode::Optional));
         self
     }
     /// An optional element that is a copy of free text: cut to its maximum.
     pub fn text(mut self, value: impl Into<String>, spec: Spec) -> Seg {
-        self.items
-            .push(Item::Simple(value.into(), spec, Mode::Text));
+        self.items.push(Item::Simple(value.into(), spec, Mode::Text));
         self
     }
     /// An element left empty.
@@ -545,9 +481,7 @@ impl Seg {
     /// A composite element. Trailing empty components are trimmed; the
     /// whole element is empty when no component has a value.
     pub fn composite(mut self, comps: Vec<Comp>) -> Seg {
-        self.items.push(Item::Composite(
-            comps.into_iter().map(|Comp(v, s, m)| (v, s, m)).collect(),
-        ));
+        self.items.push(Item::Composite(comps.into_iter().map(|Comp(v, s, m)| (v, s, m)).collect()));
         self
     }
     pub fn id(&self) -> &'static str {
@@ -586,9 +520,7 @@ pub struct InterchangeBuilder {
 /// The numeric part of a GS08 version (`004010VICS` → 4010), when present.
 pub fn version_number(gs08: &str) -> Option<u32> {
     let digits: String = gs08.chars().take_while(char::is_ascii_digit).collect();
-    (digits.len() >= 6)
-        .then(|| digits[..6].parse().ok())
-        .flatten()
+    (digits.len() >= 6).then(|| digits[..6].parse().ok()).flatten()
 }
 
 /// ISA12 for a GS08 version: `004010…` → `00401`, `005010X231A1` → `00501`,
@@ -612,30 +544,12 @@ impl InterchangeBuilder {
     /// is not real by 1970-01-01 00:00, a usage other than `P`, `T` or `I` by
     /// `T`; control numbers above 999,999,999 wrap (ISA13 and GS06 modulo
     /// 10⁹, ST02 likewise).
-    pub fn new(
-        env: &Envelope,
-        version: &str,
-        ack_requested: bool,
-        line_end: LineEnd,
-    ) -> InterchangeBuilder {
+    pub fn new(env: &Envelope, version: &str, ack_requested: bool, line_end: LineEnd) -> InterchangeBuilder {
         let isa12 = isa12_for(version);
         let d = Delimiters::new(&env.separators, &isa12);
-        let date = if env.date.len() == 8 && valid_date(&env.date) {
-            env.date.clone()
-        } else {
-            "19700101".to_string()
-        };
-        let time = env
-            .time
-            .get(..4)
-            .filter(|t| valid_time(t))
-            .unwrap_or("0000")
-            .to_string();
-        let line_end = if d.segment == b'\n' || d.segment == b'\r' {
-            b"".as_slice()
-        } else {
-            line_end.bytes()
-        };
+        let date = if env.date.len() == 8 && valid_date(&env.date) { env.date.clone() } else { "19700101".to_string() };
+        let time = env.time.get(..4).filter(|t| valid_time(t)).unwrap_or("0000").to_string();
+        let line_end = if d.segment == b'\n' || d.segment == b'\r' { b"".as_slice() } else { line_end.bytes() };
         let party = |v: &str, len: usize| -> String {
             let c = clean(v, &d);
             let c = c.trim();
@@ -668,11 +582,7 @@ impl InterchangeBuilder {
         out.extend_from_slice(isa.as_bytes());
         out.push(d.segment);
         out.extend_from_slice(line_end);
-        let gs_date_len = if version_number(version).unwrap_or(4010) >= 4010 {
-            8
-        } else {
-            6
-        };
+        let gs_date_len = if version_number(version).unwrap_or(4010) >= 4010 { 8 } else { 6 };
         InterchangeBuilder {
             sender_id: env.sender.id.clone(),
             receiver_id: env.receiver.id.clone(),
@@ -710,16 +620,8 @@ impl InterchangeBuilder {
     /// `004010` (the version the ISA was given for it, too).
     pub fn begin_group(&mut self, functional_id: &str, version: &str) {
         self.end_group();
-        let version = if version_number(version).is_some() {
-            version
-        } else {
-            "004010"
-        };
-        let date = if self.gs_date_len == 6 {
-            self.date[2..].to_string()
-        } else {
-            self.date.clone()
-        };
+        let version = if version_number(version).is_some() { version } else { "004010" };
+        let date = if self.gs_date_len == 6 { self.date[2..].to_string() } else { self.date.clone() };
         let gs = Seg::new("GS")
             .req(functional_id, Spec::id(2, 2))
             .req(self.sender_id.clone(), Spec::an(2, 15))
@@ -742,9 +644,7 @@ impl InterchangeBuilder {
         self.end_set();
         self.set_control = format!("{:04}", wrap9(self.next_set));
         self.next_set += 1;
-        let mut st = Seg::new("ST")
-            .req(set_id, Spec::id(3, 3))
-            .req(self.set_control.clone(), Spec::an(4, 9));
+        let mut st = Seg::new("ST").req(set_id, Spec::id(3, 3)).req(self.set_control.clone(), Spec::an(4, 9));
         if let Some(r) = implementation_ref {
             st = st.opt(r, Spec::an(1, 35));
         }
@@ -782,18 +682,14 @@ impl InterchangeBuilder {
     /// Closes whatever is open and writes the IEA.
     pub fn finish(mut self) -> Vec<u8> {
         self.end_group();
-        let iea = Seg::new("IEA")
-            .req(self.groups.to_string(), Spec::n0(1, 5))
-            .req(self.isa13.clone(), Spec::n0(9, 9));
+        let iea = Seg::new("IEA").req(self.groups.to_string(), Spec::n0(1, 5)).req(self.isa13.clone(), Spec::n0(9, 9));
         self.put(iea);
         self.out
     }
 
     /// Writes a segment, repairing what does not fit (never fails).
     pub fn put(&mut self, seg: Seg) {
-        let line = self
-            .render(&seg, false)
-            .unwrap_or_else(|_| seg.id.to_string());
+        let line = self.render(&seg, false).unwrap_or_else(|_| seg.id.to_string());
         self.emit(&line);
     }
 
@@ -831,25 +727,16 @@ impl InterchangeBuilder {
     }
 
     fn render(&self, seg: &Seg, strict: bool) -> Result<String, ElementFault> {
-        let fault = |position: usize, error: ValueError| ElementFault {
-            segment: seg.id,
-            position,
-            error,
-        };
+        let fault = |position: usize, error: ValueError| ElementFault { segment: seg.id, position, error };
         let mut elements: Vec<String> = Vec::with_capacity(seg.items.len());
         for (i, item) in seg.items.iter().enumerate() {
             let text = match item {
                 Item::Empty => String::new(),
-                Item::Simple(v, spec, mode) => self
-                    .fit(v, *spec, *mode, strict)
-                    .map_err(|e| fault(i + 1, e))?,
+                Item::Simple(v, spec, mode) => self.fit(v, *spec, *mode, strict).map_err(|e| fault(i + 1, e))?,
                 Item::Composite(comps) => {
                     let mut parts = Vec::with_capacity(comps.len());
                     for (v, spec, mode) in comps {
-                        parts.push(
-                            self.fit(v, *spec, *mode, strict)
-                                .map_err(|e| fault(i + 1, e))?,
-                        );
+                        parts.push(self.fit(v, *spec, *mode, strict).map_err(|e| fault(i + 1, e))?);
                     }
                     while parts.last().is_some_and(String::is_empty) {
                         parts.pop();

@@ -45,8 +45,7 @@
 use super::builder::{self, Comp, Delimiters, InterchangeBuilder, LineEnd, Seg, Spec};
 use super::versions::Widths;
 use crate::domain::{
-    Amount, ChangeOutcome, ItemId, LineChange, LineDecision, OrderChange, OrderDecision,
-    PurchaseOrder, RejectReason,
+    Amount, ChangeOutcome, ItemId, LineChange, LineDecision, OrderChange, OrderDecision, PurchaseOrder, RejectReason,
 };
 use crate::formats::x12::model::Envelope;
 
@@ -61,14 +60,11 @@ const MAX_ID_PAIRS: usize = 10;
 
 /// `date` when it is a valid `CCYYMMDD`, else the envelope's date.
 fn valid_or(date: Option<&str>, fallback: &str) -> String {
-    date.filter(|d| d.len() == 8 && builder::valid_date(d))
-        .unwrap_or(fallback)
-        .to_string()
+    date.filter(|d| d.len() == 8 && builder::valid_date(d)).unwrap_or(fallback).to_string()
 }
 
 fn unit_of(unit: Option<&str>, d: &Delimiters) -> String {
-    unit.and_then(|u| builder::check(u, Spec::id(2, 2), d).ok())
-        .unwrap_or_else(|| DEFAULT_UNIT.to_string())
+    unit.and_then(|u| builder::check(u, Spec::id(2, 2), d).ok()).unwrap_or_else(|| DEFAULT_UNIT.to_string())
 }
 
 /// Id pairs that fit (qualifier ID 2/2, value AN 1/`max`), at most ten. An
@@ -96,10 +92,7 @@ fn quantity(q: &str, max: usize, d: &Delimiters) -> Option<String> {
 pub fn ack_type_855(lines: &[LineDecision]) -> &'static str {
     if lines.iter().all(|d| d.accepted <= 0 && d.backordered <= 0) {
         "RD"
-    } else if lines
-        .iter()
-        .all(|d| d.backordered <= 0 && d.rejected <= 0 && d.accepted >= d.ordered)
-    {
+    } else if lines.iter().all(|d| d.backordered <= 0 && d.rejected <= 0 && d.accepted >= d.ordered) {
         "AD"
     } else {
         "AC"
@@ -138,11 +131,7 @@ pub fn write_855(
         .map(|(i, line)| {
             decision.lines.get(i).cloned().unwrap_or_else(|| {
                 let ordered = line.quantity.whole_units().unwrap_or(0).max(0);
-                LineDecision {
-                    ordered,
-                    rejected: ordered,
-                    ..LineDecision::default()
-                }
+                LineDecision { ordered, rejected: ordered, ..LineDecision::default() }
             })
         })
         .collect();
@@ -159,11 +148,7 @@ pub fn write_855(
     );
     let reference = customer_order_ref(po).and_then(|(q, v)| {
         let q = builder::check(q, Spec::id(2, w.reference_qualifier()), &delims).ok()?;
-        Some(
-            Seg::new("REF")
-                .req(q, Spec::id(2, 3))
-                .req(v, Spec::an(1, 30)),
-        )
+        Some(Seg::new("REF").req(q, Spec::id(2, 3)).req(v, Spec::an(1, 30)))
     });
     if let Some(seg) = reference {
         ic.put(seg);
@@ -171,26 +156,17 @@ pub fn write_855(
     let mut count = 0u64;
     for (i, (line, d)) in po.lines.iter().zip(&decisions).enumerate() {
         let unit = unit_of(Some(&line.unit), &delims);
-        let line_number = if line.line_number.trim().is_empty() {
-            (i + 1).to_string()
-        } else {
-            line.line_number.clone()
-        };
+        let line_number =
+            if line.line_number.trim().is_empty() { (i + 1).to_string() } else { line.line_number.clone() };
         let qty = quantity(&line.quantity.to_x12(), w.quantity(), &delims);
-        let price = line
-            .unit_price
-            .and_then(|p| quantity(&p.to_x12(), w.price(), &delims));
+        let price = line.unit_price.and_then(|p| quantity(&p.to_x12(), w.price(), &delims));
         let mut po1 = Seg::new("PO1").opt(line_number, Spec::an(1, w.line_number()));
         po1 = match &qty {
-            Some(q) => po1
-                .req(q, Spec::r(1, w.quantity()))
-                .req(&unit, Spec::id(2, 2)),
+            Some(q) => po1.req(q, Spec::r(1, w.quantity())).req(&unit, Spec::id(2, 2)),
             None => po1.empty().empty(),
         };
         po1 = match &price {
-            Some(p) => po1
-                .req(p, Spec::r(1, w.price()))
-                .opt(line.price_basis.as_deref().unwrap_or(""), Spec::id(2, 2)),
+            Some(p) => po1.req(p, Spec::r(1, w.price())).opt(line.price_basis.as_deref().unwrap_or(""), Spec::id(2, 2)),
             None => po1.empty().empty(),
         };
         for (q, v) in id_pairs(&line.ids, w.item_id(), &delims) {
@@ -200,15 +176,9 @@ pub fn write_855(
         count += 1;
 
         let dated = |code: &str, n: i64| {
-            ack(code, &n.to_string(), &unit, &delims)
-                .req("068", Spec::id(3, 3))
-                .req(&date, Spec::dt(w.date()))
+            ack(code, &n.to_string(), &unit, &delims).req("068", Spec::id(3, 3)).req(&date, Spec::dt(w.date()))
         };
-        let reject_code = if d.reason == Some(RejectReason::UnknownItem) {
-            "R2"
-        } else {
-            "IR"
-        };
+        let reject_code = if d.reason == Some(RejectReason::UnknownItem) { "R2" } else { "IR" };
         if d.accepted > 0 {
             ic.put(dated("IA", d.accepted));
         }
@@ -219,11 +189,7 @@ pub fn write_855(
             ic.put(ack(reject_code, &d.rejected.to_string(), &unit, &delims));
         }
         if d.accepted <= 0 && d.backordered <= 0 && d.rejected <= 0 {
-            let q = if d.ordered > 0 {
-                d.ordered.to_string()
-            } else {
-                line.quantity.to_x12()
-            };
+            let q = if d.ordered > 0 { d.ordered.to_string() } else { line.quantity.to_x12() };
             ic.put(ack(reject_code, &q, &unit, &delims));
         }
     }
@@ -292,46 +258,25 @@ pub fn write_865(
             .opt(change_date, Spec::dt(w.date())),
     );
     let mut count = 0u64;
-    let lines = if outcome.refused {
-        &[][..]
-    } else {
-        &outcome.lines[..]
-    };
+    let lines = if outcome.refused { &[][..] } else { &outcome.lines[..] };
     for l in lines {
-        let requested: Option<&LineChange> = change
-            .changes
-            .iter()
-            .find(|c| c.line_number.trim() == l.line_number.trim());
+        let requested: Option<&LineChange> =
+            change.changes.iter().find(|c| c.line_number.trim() == l.line_number.trim());
         let code_spec = Spec::id(2, 2);
         let change_code = builder::check(&l.change_code, code_spec, &delims)
             .ok()
-            .or_else(|| {
-                requested.and_then(|r| builder::check(&r.change_code, code_spec, &delims).ok())
-            })
+            .or_else(|| requested.and_then(|r| builder::check(&r.change_code, code_spec, &delims).ok()))
             .unwrap_or_else(|| "CA".to_string());
-        let unit = unit_of(
-            l.unit
-                .as_deref()
-                .or_else(|| requested.and_then(|r| r.unit.as_deref())),
-            &delims,
-        );
+        let unit = unit_of(l.unit.as_deref().or_else(|| requested.and_then(|r| r.unit.as_deref())), &delims);
         let qty = l
             .quantity
-            .or_else(|| {
-                requested
-                    .and_then(|r| r.quantity)
-                    .and_then(Amount::whole_units)
-            })
+            .or_else(|| requested.and_then(|r| r.quantity).and_then(Amount::whole_units))
             .and_then(|q| quantity(&q.to_string(), w.quantity(), &delims));
-        let mut poc = Seg::new("POC")
-            .opt(&l.line_number, Spec::an(1, w.line_number()))
-            .req(&change_code, Spec::id(2, 2));
+        let mut poc =
+            Seg::new("POC").opt(&l.line_number, Spec::an(1, w.line_number())).req(&change_code, Spec::id(2, 2));
         poc = match &qty {
             // POC03 with its unit in POC05 (C001-01).
-            Some(q) => poc
-                .req(q, Spec::r(1, w.quantity()))
-                .empty()
-                .composite(vec![Comp::req(&unit, Spec::id(2, 2))]),
+            Some(q) => poc.req(q, Spec::r(1, w.quantity())).empty().composite(vec![Comp::req(&unit, Spec::id(2, 2))]),
             None => poc.empty().empty().empty(),
         };
         if let Some(r) = requested {

@@ -2,13 +2,11 @@
 //! they are given, they do not panic and their envelopes add up.
 
 use super::builder::{
-    check, clean, isa12_for, Comp, Delimiters, ElementFault, InterchangeBuilder, LineEnd, Seg,
-    Spec, ValueError,
+    check, clean, isa12_for, Comp, Delimiters, ElementFault, InterchangeBuilder, LineEnd, Seg, Spec, ValueError,
 };
 use super::*;
 use crate::domain::{
-    Amount, DecisionState, ItemId, LineChange, LineChangeOutcome, LineDecision, OrderLine,
-    RejectReason,
+    Amount, DecisionState, ItemId, LineChange, LineChangeOutcome, LineDecision, OrderLine, RejectReason,
 };
 use crate::formats::x12::ack::{AckCode, ElementError, ElementErrorCode, SegmentError, SetAck};
 use crate::formats::x12::ack::{InterchangeNote, SetErrorCode};
@@ -17,14 +15,8 @@ use proptest::prelude::*;
 
 fn env() -> Envelope {
     Envelope {
-        sender: PartyId {
-            qualifier: "ZZ".into(),
-            id: "DROPGATE".into(),
-        },
-        receiver: PartyId {
-            qualifier: "ZZ".into(),
-            id: "ACMEHOME".into(),
-        },
+        sender: PartyId { qualifier: "ZZ".into(), id: "DROPGATE".into() },
+        receiver: PartyId { qualifier: "ZZ".into(), id: "ACMEHOME".into() },
         interchange_control: 1,
         group_control: 1,
         first_set_control: 1,
@@ -66,10 +58,7 @@ fn check_structure(doc: &[u8]) -> Result<(), String> {
         }
         let parts: Vec<&[u8]> = s.split(|&b| b == el).collect();
         if parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
-            return Err(format!(
-                "trailing empty element: {}",
-                String::from_utf8_lossy(s)
-            ));
+            return Err(format!("trailing empty element: {}", String::from_utf8_lossy(s)));
         }
         segs.push(parts);
     }
@@ -78,8 +67,7 @@ fn check_structure(doc: &[u8]) -> Result<(), String> {
     if isa13.len() != 9 || text(segs[0][16]) != (comp as char).to_string() {
         return Err("ISA13/ISA16".into());
     }
-    let (mut groups, mut group, mut set) =
-        (0usize, None::<(String, usize)>, None::<(String, usize)>);
+    let (mut groups, mut group, mut set) = (0usize, None::<(String, usize)>, None::<(String, usize)>);
     for s in &segs[1..] {
         if let Some((_, n)) = set.as_mut() {
             *n += 1;
@@ -134,12 +122,7 @@ fn isa_is_exactly_106_bytes() {
     e.version = "005010X231A1".into();
     e.interchange_control = u32::MAX;
     cases.push(e.clone());
-    e.separators = Separators {
-        element: b'|',
-        component: b':',
-        repetition: None,
-        segment: b'\n',
-    };
+    e.separators = Separators { element: b'|', component: b':', repetition: None, segment: b'\n' };
     cases.push(e.clone());
     e.separators.element = b':'; // clashes with the component: defaults
     e.date = "garbage".into();
@@ -179,22 +162,12 @@ fn isa12_and_isa11_follow_the_version() {
     let seps = Separators::default();
     assert_eq!(Delimiters::new(&seps, "00401").repetition, None);
     assert_eq!(Delimiters::new(&seps, "00402").repetition, Some(b'^'));
-    let none = Separators {
-        repetition: None,
-        ..seps
-    };
+    let none = Separators { repetition: None, ..seps };
     assert_eq!(Delimiters::new(&none, "00501").repetition, Some(b'^'));
-    let clash = Separators {
-        element: b'^',
-        repetition: Some(b'^'),
-        ..seps
-    };
+    let clash = Separators { element: b'^', repetition: Some(b'^'), ..seps };
     assert_eq!(Delimiters::new(&clash, "00501").repetition, Some(b'|'));
     for bad in [b'A', b'7', b' ', b'.', b'-', b'\n', 0, 0x7f, 0xC3] {
-        let s = Separators {
-            element: bad,
-            ..seps
-        };
+        let s = Separators { element: bad, ..seps };
         assert_eq!(Delimiters::new(&s, "00401").element, b'*', "{bad}");
     }
 }
@@ -209,11 +182,7 @@ fn separators_and_control_characters_are_cleaned() {
     assert_eq!(clean("A^B", &old), "A^B");
 
     let mut ic = InterchangeBuilder::new(&env(), "004010", false, LineEnd::Lf);
-    ic.put(
-        Seg::new("REF")
-            .req("ZZ", Spec::id(2, 3))
-            .req("x*y~z", Spec::an(1, 30)),
-    );
+    ic.put(Seg::new("REF").req("ZZ", Spec::id(2, 3)).req("x*y~z", Spec::an(1, 30)));
     let doc = String::from_utf8(ic.finish()).unwrap();
     assert!(doc.contains("\nREF*ZZ*x y z~\n"), "{doc}");
 }
@@ -225,31 +194,16 @@ fn values_are_checked_against_type_and_length() {
     assert_eq!(check("0001234", Spec::n0(1, 4), &d).unwrap(), "1234");
     assert_eq!(check("007", Spec::n0(1, 9), &d).unwrap(), "007");
     assert_eq!(check("-0", Spec::n0(1, 2), &d).unwrap(), "0");
-    assert_eq!(
-        check("12345", Spec::n0(1, 4), &d),
-        Err(ValueError::TooLong { len: 5, max: 4 })
-    );
-    assert!(matches!(
-        check("1.5", Spec::n0(1, 4), &d),
-        Err(ValueError::NotNumeric(_))
-    ));
-    for (v, out) in [
-        ("012.500", "12.5"),
-        ("-0", "0"),
-        (".5", "0.5"),
-        ("-3.0", "-3"),
-        ("+7", "7"),
-    ] {
+    assert_eq!(check("12345", Spec::n0(1, 4), &d), Err(ValueError::TooLong { len: 5, max: 4 }));
+    assert!(matches!(check("1.5", Spec::n0(1, 4), &d), Err(ValueError::NotNumeric(_))));
+    for (v, out) in [("012.500", "12.5"), ("-0", "0"), (".5", "0.5"), ("-3.0", "-3"), ("+7", "7")] {
         assert_eq!(check(v, Spec::r(1, 15), &d).unwrap(), out, "{v}");
     }
     assert!(check("1234567890123456", Spec::r(1, 15), &d).is_err());
     assert!(check("12345678901234.5", Spec::r(1, 15), &d).is_ok());
     assert_eq!(check("AB  ", Spec::an(1, 2), &d).unwrap(), "AB");
     assert_eq!(check("A", Spec::an(4, 9), &d).unwrap(), "A   ");
-    assert_eq!(
-        check("E", Spec::id(2, 2), &d),
-        Err(ValueError::TooShort { len: 1, min: 2 })
-    );
+    assert_eq!(check("E", Spec::id(2, 2), &d), Err(ValueError::TooShort { len: 1, min: 2 }));
     assert_eq!(check("   ", Spec::an(1, 9), &d), Err(ValueError::Empty));
     assert_eq!(check("20240229", Spec::dt(8), &d).unwrap(), "20240229");
     for bad in ["20230229", "20241301", "2024031", "240315", "2024-03-15"] {
@@ -277,30 +231,17 @@ fn over_long_values_are_refused_when_checked_and_repaired_when_not() {
     ic.begin_set("855", None);
     assert_eq!(
         ic.try_put(seg()),
-        Err(ElementFault {
-            segment: "BAK",
-            position: 3,
-            error: ValueError::TooLong { len: 30, max: 22 },
-        })
+        Err(ElementFault { segment: "BAK", position: 3, error: ValueError::TooLong { len: 30, max: 22 } })
     );
     ic.put(seg());
     ic.put(
-        Seg::new("CTT")
-            .req("12345678", Spec::n0(1, 6))
-            .text("x".repeat(120), Spec::an(1, 99))
-            .opt("", Spec::an(1, 2)),
+        Seg::new("CTT").req("12345678", Spec::n0(1, 6)).text("x".repeat(120), Spec::an(1, 99)).opt("", Spec::an(1, 2)),
     );
     let doc = String::from_utf8(ic.finish()).unwrap();
     // The refused segment was not written; the repaired one is cut, the
     // optional over-long element left out, the number saturated.
-    assert!(
-        doc.contains(&format!("\nBAK*00*AD*{}*20240315~\n", "P".repeat(22))),
-        "{doc}"
-    );
-    assert!(
-        doc.contains(&format!("\nCTT*999999*{}~\n", "x".repeat(99))),
-        "{doc}"
-    );
+    assert!(doc.contains(&format!("\nBAK*00*AD*{}*20240315~\n", "P".repeat(22))), "{doc}");
+    assert!(doc.contains(&format!("\nCTT*999999*{}~\n", "x".repeat(99))), "{doc}");
     assert!(doc.contains("\nSE*4*0001~\n"), "{doc}");
     check_structure(doc.as_bytes()).unwrap();
 }
@@ -320,11 +261,7 @@ fn trailing_empty_elements_and_components_are_trimmed() {
             .empty()
             .opt("", Spec::an(1, 99)),
     );
-    ic.put(
-        Seg::new("X1")
-            .empty()
-            .composite(vec![Comp::opt("", Spec::an(1, 2))]),
-    );
+    ic.put(Seg::new("X1").empty().composite(vec![Comp::opt("", Spec::an(1, 2))]));
     let doc = String::from_utf8(ic.finish()).unwrap();
     assert!(doc.contains("~AK4*3**1~X1~IEA"), "{doc}");
 }
@@ -351,28 +288,15 @@ fn a_newline_terminator_gets_no_second_newline() {
 #[test]
 fn ack_types() {
     use order::{ack_type_855, ack_type_865};
-    let d = |o, a, b, r| LineDecision {
-        ordered: o,
-        accepted: a,
-        backordered: b,
-        rejected: r,
-        reason: None,
-    };
+    let d = |o, a, b, r| LineDecision { ordered: o, accepted: a, backordered: b, rejected: r, reason: None };
     assert_eq!(ack_type_855(&[d(2, 2, 0, 0), d(1, 1, 0, 0)]), "AD");
     assert_eq!(ack_type_855(&[d(2, 2, 0, 0), d(1, 0, 1, 0)]), "AC");
     assert_eq!(ack_type_855(&[d(2, 0, 2, 0)]), "AC");
     assert_eq!(ack_type_855(&[d(2, 1, 0, 1)]), "AC");
     assert_eq!(ack_type_855(&[d(2, 0, 0, 2), d(0, 0, 0, 0)]), "RD");
     assert_eq!(ack_type_855(&[]), "RD");
-    let line = |accepted| LineChangeOutcome {
-        accepted,
-        ..LineChangeOutcome::default()
-    };
-    let o = |lines, refused| ChangeOutcome {
-        refused,
-        lines,
-        ..ChangeOutcome::default()
-    };
+    let line = |accepted| LineChangeOutcome { accepted, ..LineChangeOutcome::default() };
+    let o = |lines, refused| ChangeOutcome { refused, lines, ..ChangeOutcome::default() };
     assert_eq!(ack_type_865(&o(vec![line(true), line(true)], false)), "AT");
     assert_eq!(ack_type_865(&o(vec![line(true), line(false)], false)), "AC");
     assert_eq!(ack_type_865(&o(vec![line(false)], false)), "RD");
@@ -396,63 +320,37 @@ fn envelope() -> impl Strategy<Value = Envelope> {
     (
         (text(), text(), text(), text()),
         (any::<u32>(), any::<u32>(), any::<u32>()),
-        prop_oneof![
-            text(),
-            Just("004010".into()),
-            Just("005010".into()),
-            Just("003050".into())
-        ],
+        prop_oneof![text(), Just("004010".into()), Just("005010".into()), Just("003050".into())],
         (any::<char>(), any::<bool>(), text(), text()),
         (any::<u8>(), any::<u8>(), any::<Option<u8>>(), any::<u8>()),
     )
-        .prop_map(
-            |((sq, si, rq, ri), (ic, gc, sc), version, (usage, ack, date, time), s)| Envelope {
-                sender: PartyId {
-                    qualifier: sq,
-                    id: si,
-                },
-                receiver: PartyId {
-                    qualifier: rq,
-                    id: ri,
-                },
-                interchange_control: ic,
-                group_control: gc,
-                first_set_control: sc,
-                version,
-                usage,
-                ack_requested: ack,
-                date,
-                time,
-                separators: Separators {
-                    element: s.0,
-                    component: s.1,
-                    repetition: s.2,
-                    segment: s.3,
-                },
-            },
-        )
+        .prop_map(|((sq, si, rq, ri), (ic, gc, sc), version, (usage, ack, date, time), s)| Envelope {
+            sender: PartyId { qualifier: sq, id: si },
+            receiver: PartyId { qualifier: rq, id: ri },
+            interchange_control: ic,
+            group_control: gc,
+            first_set_control: sc,
+            version,
+            usage,
+            ack_requested: ack,
+            date,
+            time,
+            separators: Separators { element: s.0, component: s.1, repetition: s.2, segment: s.3 },
+        })
 }
 
 fn order_line() -> impl Strategy<Value = OrderLine> {
-    (
-        text(),
-        any::<i64>(),
-        text(),
-        any::<Option<i64>>(),
-        proptest::collection::vec((text(), text()), 0..14),
-    )
-        .prop_map(|(n, q, unit, price, ids)| OrderLine {
+    (text(), any::<i64>(), text(), any::<Option<i64>>(), proptest::collection::vec((text(), text()), 0..14)).prop_map(
+        |(n, q, unit, price, ids)| OrderLine {
             line_number: n,
             quantity: Amount::from_raw(q),
             unit,
             unit_price: price.map(Amount::from_raw),
             price_basis: Some("PE".into()),
-            ids: ids
-                .into_iter()
-                .map(|(qualifier, value)| ItemId { qualifier, value })
-                .collect(),
+            ids: ids.into_iter().map(|(qualifier, value)| ItemId { qualifier, value }).collect(),
             ..OrderLine::default()
-        })
+        },
+    )
 }
 
 fn line_decision() -> impl Strategy<Value = LineDecision> {
@@ -463,41 +361,27 @@ fn line_decision() -> impl Strategy<Value = LineDecision> {
         prop_oneof![any::<i64>(), 0..100i64],
         any::<bool>(),
     )
-        .prop_map(
-            |(ordered, accepted, backordered, rejected, unknown)| LineDecision {
-                ordered,
-                accepted,
-                backordered,
-                rejected,
-                reason: unknown.then_some(RejectReason::UnknownItem),
-            },
-        )
+        .prop_map(|(ordered, accepted, backordered, rejected, unknown)| LineDecision {
+            ordered,
+            accepted,
+            backordered,
+            rejected,
+            reason: unknown.then_some(RejectReason::UnknownItem),
+        })
 }
 
 fn group_ack() -> impl Strategy<Value = GroupAck> {
-    let element = (
-        any::<u32>(),
-        any::<Option<u32>>(),
-        any::<Option<u32>>(),
-        any::<Option<u32>>(),
-        proptest::option::of(text()),
-    )
-        .prop_map(
-            |(position, component, repetition, reference, bad_value)| ElementError {
+    let element =
+        (any::<u32>(), any::<Option<u32>>(), any::<Option<u32>>(), any::<Option<u32>>(), proptest::option::of(text()))
+            .prop_map(|(position, component, repetition, reference, bad_value)| ElementError {
                 position,
                 component,
                 repetition,
                 reference,
                 code: ElementErrorCode::TooLong,
                 bad_value,
-            },
-        );
-    let segment = (
-        text(),
-        any::<u32>(),
-        proptest::option::of(text()),
-        proptest::collection::vec(element, 0..4),
-    )
+            });
+    let segment = (text(), any::<u32>(), proptest::option::of(text()), proptest::collection::vec(element, 0..4))
         .prop_map(|(segment_id, position, loop_id, elements)| SegmentError {
             segment_id,
             position,
@@ -506,43 +390,28 @@ fn group_ack() -> impl Strategy<Value = GroupAck> {
             elements,
             message: String::new(),
         });
-    let set = (
-        text(),
-        text(),
-        proptest::option::of(text()),
-        proptest::collection::vec(segment, 0..3),
-        0..8usize,
+    let set = (text(), text(), proptest::option::of(text()), proptest::collection::vec(segment, 0..3), 0..8usize)
+        .prop_map(|(set_id, control, implementation_ref, segment_errors, n)| SetAck {
+            set_id,
+            control,
+            implementation_ref,
+            code: AckCode::PartiallyAccepted,
+            set_errors: vec![SetErrorCode::SegmentsInError; n],
+            segment_errors,
+        });
+    (text(), text(), text(), proptest::collection::vec(set, 0..4), any::<(u32, u32, u32)>()).prop_map(
+        |(functional_id, control, version, sets, (a, b, c))| GroupAck {
+            functional_id,
+            control,
+            version,
+            sets,
+            declared_sets: a,
+            received_sets: b,
+            accepted_sets: c,
+            code: AckCode::Rejected,
+            group_errors: vec![],
+        },
     )
-        .prop_map(
-            |(set_id, control, implementation_ref, segment_errors, n)| SetAck {
-                set_id,
-                control,
-                implementation_ref,
-                code: AckCode::PartiallyAccepted,
-                set_errors: vec![SetErrorCode::SegmentsInError; n],
-                segment_errors,
-            },
-        );
-    (
-        text(),
-        text(),
-        text(),
-        proptest::collection::vec(set, 0..4),
-        any::<(u32, u32, u32)>(),
-    )
-        .prop_map(
-            |(functional_id, control, version, sets, (a, b, c))| GroupAck {
-                functional_id,
-                control,
-                version,
-                sets,
-                declared_sets: a,
-                received_sets: b,
-                accepted_sets: c,
-                code: AckCode::Rejected,
-                group_errors: vec![],
-            },
-        )
 }
 
 proptest! {

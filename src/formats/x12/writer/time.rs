@@ -12,10 +12,7 @@ pub fn x12_datetime_utc(unix_seconds: i64) -> (String, String) {
     let s = unix_seconds.clamp(MIN_SECONDS, MAX_SECONDS);
     let (y, m, d) = civil_from_days(s.div_euclid(86_400));
     let secs = s.rem_euclid(86_400);
-    (
-        format!("{y:04}{m:02}{d:02}"),
-        format!("{:02}{:02}", secs / 3600, secs % 3600 / 60),
-    )
+    (format!("{y:04}{m:02}{d:02}"), format!("{:02}{:02}", secs / 3600, secs % 3600 / 60))
 }
 
 /// Year, month, day of the day `days` after 1970-01-01.
@@ -54,11 +51,7 @@ mod tests {
             (i64::MIN, "00010101", "0000"),
             (i64::MAX, "99991231", "2359"),
         ] {
-            assert_eq!(
-                x12_datetime_utc(t),
-                (date.to_string(), time.to_string()),
-                "{t}"
-            );
+            assert_eq!(x12_datetime_utc(t), (date.to_string(), time.to_string()), "{t}");
         }
     }
 

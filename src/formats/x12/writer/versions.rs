@@ -14,9 +14,7 @@ impl Widths {
     /// For a GS08 value (`003050`, `004010VICS`, `005010X231A1`…); 004010
     /// when it does not start with six digits.
     pub fn of(gs08: &str) -> Widths {
-        Widths {
-            version: version_number(gs08).unwrap_or(4010),
-        }
+        Widths { version: version_number(gs08).unwrap_or(4010) }
     }
     /// `4010` for 004010 and its industry variants.
     pub fn version(self) -> u32 {
@@ -112,16 +110,10 @@ mod tests {
     #[test]
     fn widths_by_version() {
         let w = Widths::of("004010VICS");
-        assert_eq!(
-            (w.version(), w.date(), w.quantity(), w.item_id()),
-            (4010, 8, 15, 48)
-        );
+        assert_eq!((w.version(), w.date(), w.quantity(), w.item_id()), (4010, 8, 15, 48));
         assert_eq!(w.format_date("20240315"), "20240315");
         let w = Widths::of("003050");
-        assert_eq!(
-            (w.date(), w.line_number(), w.quantity(), w.item_id()),
-            (6, 11, 9, 40)
-        );
+        assert_eq!((w.date(), w.line_number(), w.quantity(), w.item_id()), (6, 11, 9, 40));
         assert_eq!(w.format_date("20240315"), "240315");
         assert_eq!(Widths::of("junk").version(), 4010);
         assert!(!Widths::of("003040").element_composite());
