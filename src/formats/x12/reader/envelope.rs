@@ -159,8 +159,12 @@ impl<'a> Reader<'a> {
     fn run(&mut self) {
         while let Some(seg) = self.lex.next() {
             self.last = Some(seg);
+            if let Some(isa) = self.lex.take_isa() {
+                self.on_isa(seg, isa);
+                continue;
+            }
             match seg.id() {
-                b"ISA" => self.on_isa(seg),
+                b"ISA" => self.on_isa(seg, Err("the ISA segment is too short".to_string())),
                 b"GS" => self.on_gs(seg),
                 b"ST" => self.on_st(seg),
                 b"SE" => self.on_se(seg),
@@ -191,7 +195,7 @@ impl<'a> Reader<'a> {
 
     // ---------------------------------------------------------------- ISA/IEA
 
-    fn on_isa(&mut self, seg: Segment<'a>) {
+    fn on_isa(&mut self, seg: Segment<'a>, isa: Result<IsaLayout, String>) {
         self.stray = false;
         if self.ic.is_some() {
             let c = || Self::closer(&seg, "a new ISA starts");
@@ -199,10 +203,9 @@ impl<'a> Reader<'a> {
             self.close_group(None, Some(c()));
             self.close_ic(None, Some(c()));
         }
-        match self.lex.take_isa() {
-            Some(Ok(layout)) => self.open_ic(seg, &layout),
-            Some(Err(why)) => self.broken_isa(seg, &why),
-            None => self.broken_isa(seg, "the ISA segment is too short"),
+        match isa {
+            Ok(layout) => self.open_ic(seg, &layout),
+            Err(why) => self.broken_isa(seg, &why),
         }
     }
 

@@ -33,6 +33,8 @@ pub(crate) struct IsaLayout {
     pub fields: [(usize, usize); 16],
     /// Length of the ISA segment without its terminator.
     pub len: usize,
+    /// Offset just after the terminator.
+    pub end: usize,
     /// The first element (1-based) whose width is not the standard one.
     pub bad_width: Option<usize>,
 }
@@ -101,7 +103,12 @@ pub(crate) fn parse_isa(bytes: &[u8]) -> Result<IsaLayout, String> {
         return Err("the file ends inside the ISA segment: ISA16 is missing".to_string());
     };
     fields[15] = (i, i + 1);
-    let Some(&t) = bytes.get(i + 1) else {
+    // Spaces or tabs between ISA16 and the terminator are tolerated.
+    let mut ti = i + 1;
+    while matches!(bytes.get(ti), Some(b' ' | b'\t')) && ti < i + 1 + 64 {
+        ti += 1;
+    }
+    let Some(&t) = bytes.get(ti) else {
         return Err("the file ends right after ISA16: there is no segment terminator".to_string());
     };
     if c == e {
@@ -157,6 +164,7 @@ pub(crate) fn parse_isa(bytes: &[u8]) -> Result<IsaLayout, String> {
         },
         fields,
         len: i + 1,
+        end: ti + 1,
         bad_width,
     })
 }
@@ -356,8 +364,9 @@ impl<'a> Segments<'a> {
         self.pos
     }
 
-    /// The layout of the ISA just returned by `next`, or why a segment
-    /// that starts with `ISA` could not be read as an interchange header.
+    /// For a segment just returned by `next` that starts with `ISA`: its
+    /// layout, or why it cannot be read as an interchange header. `None`
+    /// for every other segment.
     pub(crate) fn take_isa(&mut self) -> Option<Result<IsaLayout, String>> {
         self.isa.take()
     }
@@ -370,16 +379,14 @@ impl<'a> Segments<'a> {
         self.newline_terminated = matches!(sep.segment, b'\r' | b'\n');
     }
 
-    /// Moves to the next readable ISA at or after byte `from` (one that
-    /// starts a line or follows a non-alphanumeric byte); false when there
-    /// is none, and the tokenizer is then at the end.
+    /// Moves to the next readable ISA at or after byte `from`; false when
+    /// there is none, and the tokenizer is then at the end.
     pub(crate) fn seek_isa(&mut self, from: usize) -> bool {
         let from = from.min(self.bytes.len());
         let hay = &self.bytes[from..];
         for rel in memmem::find_iter(hay, b"ISA") {
             let at = from + rel;
-            let boundary = at == 0 || !self.bytes[at - 1].is_ascii_alphanumeric();
-            if boundary && parse_isa(&self.bytes[at..]).is_ok() {
+            if parse_isa(&self.bytes[at..]).is_ok() {
                 self.pos = at;
                 return true;
             }
@@ -420,12 +427,12 @@ impl<'a> Iterator for Segments<'a> {
                 self.pos = bytes.len();
                 return None;
             }
-            if rest.len() > 3 && rest[..3] == *b"ISA" && !rest[3].is_ascii_alphanumeric() {
+            if rest.len() > 3 && rest[..3] == *b"ISA" {
                 match parse_isa(rest) {
                     Ok(layout) => {
                         self.set_separators(layout.separators);
                         let len = layout.len;
-                        self.pos = p + len + 1;
+                        self.pos = p + layout.end;
                         self.index += 1;
                         self.isa = Some(Ok(layout));
                         return Some(Segment {
