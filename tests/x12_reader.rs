@@ -1000,14 +1000,15 @@ fn one_set(beg: &str, lines: &[&str]) -> ParsedFile {
     )))
 }
 
-fn ak(
-    f: &ParsedFile,
-) -> Vec<(
+/// (segment id, position, AK304, [(AK401, AK403)]) of the first set.
+type AkRows = Vec<(
     String,
     u32,
     Option<SegmentErrorCode>,
     Vec<(u32, ElementErrorCode)>,
-)> {
+)>;
+
+fn ak(f: &ParsedFile) -> AkRows {
     sets(f)[0]
         .ack
         .segment_errors
