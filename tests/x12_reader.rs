@@ -22,11 +22,7 @@ fn fixture(prefix: &str) -> Vec<u8> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(prefix))
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix)))
         .collect();
     assert_eq!(found.len(), 1, "exactly one fixture starts with {prefix}");
     std::fs::read(found.pop().unwrap()).unwrap()
@@ -36,12 +32,7 @@ fn all_fixtures() -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(fixture_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
         .collect();
     v.sort();
     assert!(v.len() >= 17, "fixtures missing");
@@ -49,11 +40,7 @@ fn all_fixtures() -> Vec<(String, Vec<u8>)> {
 }
 
 fn sets(f: &ParsedFile) -> Vec<&TransactionSet> {
-    f.interchanges
-        .iter()
-        .flat_map(|i| &i.groups)
-        .flat_map(|g| &g.sets)
-        .collect()
+    f.interchanges.iter().flat_map(|i| &i.groups).flat_map(|g| &g.sets).collect()
 }
 
 fn groups(f: &ParsedFile) -> Vec<&Group> {
@@ -95,19 +82,11 @@ fn amount(s: &str) -> Amount {
 }
 
 fn messages(f: &ParsedFile) -> String {
-    f.all_errors()
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    f.all_errors().iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
 }
 
 fn assert_clean(f: &ParsedFile) {
-    assert!(
-        f.all_errors().is_empty(),
-        "unexpected errors:\n{}",
-        messages(f)
-    );
+    assert!(f.all_errors().is_empty(), "unexpected errors:\n{}", messages(f));
     for ic in &f.interchanges {
         assert_eq!(ic.ta1.code, AckCode::Accepted);
         for g in &ic.groups {
@@ -165,29 +144,17 @@ fn order_lines(st02: &str, po: &str, lines: &[&str]) -> Vec<String> {
     for l in lines {
         v.push(l.to_string());
     }
-    v.push(format!(
-        "CTT*{}",
-        lines.iter().filter(|l| l.starts_with("PO1")).count()
-    ));
+    v.push(format!("CTT*{}", lines.iter().filter(|l| l.starts_with("PO1")).count()));
     v.push(format!("SE*{}*{st02}", v.len() + 1));
     v
 }
 
 fn order(st02: &str, po: &str) -> Vec<String> {
-    order_lines(
-        st02,
-        po,
-        &[
-            "PO1*1*2*EA*9.99**UP*012345678905*VN*SKU-1",
-            "PID*F****Widget",
-        ],
-    )
+    order_lines(st02, po, &["PO1*1*2*EA*9.99**UP*012345678905*VN*SKU-1", "PID*F****Widget"])
 }
 
 fn group(control: u32, version: &str, sets: &[Vec<String>]) -> Vec<String> {
-    let mut v = vec![format!(
-        "GS*PO*RETAILER*DROPGATE*20240115*1030*{control}*X*{version}"
-    )];
+    let mut v = vec![format!("GS*PO*RETAILER*DROPGATE*20240115*1030*{control}*X*{version}")];
     for s in sets {
         v.extend(s.iter().cloned());
     }
@@ -208,10 +175,7 @@ fn interchange(control: u32, version: &str, groups: &[Vec<String>]) -> Vec<Strin
 fn render(segs: &[String], element: char, component: char, terminator: &str) -> String {
     let mut out = String::new();
     for s in segs {
-        out.push_str(
-            &s.replace('*', &element.to_string())
-                .replace('>', &component.to_string()),
-        );
+        out.push_str(&s.replace('*', &element.to_string()).replace('>', &component.to_string()));
         out.push_str(terminator);
     }
     out
@@ -269,10 +233,7 @@ fn amazon_drop_ship_850() {
     assert_eq!(po.currency.as_deref(), Some("USD"));
     assert_eq!(po.customer_order_number(), Some("111-3973054-1555434"));
     // REF04 composite OS>hi kept as its own reference.
-    assert!(po
-        .references
-        .iter()
-        .any(|r| r.qualifier == "OS" && r.value == "hi"));
+    assert!(po.references.iter().any(|r| r.qualifier == "OS" && r.value == "hi"));
     let d = &po.dates[0];
     assert_eq!((d.qualifier.as_str(), d.date.as_str()), ("010", "20220503"));
     assert_eq!(d.time.as_deref(), Some("2030"));
@@ -332,14 +293,8 @@ fn newline_terminated_vics_850() {
     assert_eq!(l.id(&["CB"]), Some("067504-118"));
     assert_eq!(l.description.as_deref(), Some("ORANGE WIDGET"));
     let pack = l.pack.as_ref().unwrap();
-    assert_eq!(
-        (pack.pack, pack.size),
-        (Some(amount("6")), Some(amount("6")))
-    );
-    assert_eq!(
-        po.carriers[0].routing.as_deref(),
-        Some("SEE XYZ RETAIL ROUTING GUIDE")
-    );
+    assert_eq!((pack.pack, pack.size), (Some(amount("6")), Some(amount("6"))));
+    assert_eq!(po.carriers[0].routing.as_deref(), Some("SEE XYZ RETAIL ROUTING GUIDE"));
 }
 
 #[test]
@@ -385,10 +340,7 @@ fn microcenter_850_pipe_component_and_whitespace_before_terminator() {
     let po = only_order(&f);
     assert_eq!(po.po_number, "PO2343");
     assert_eq!(po.notes.len(), 1);
-    assert_eq!(
-        po.notes[0].reference.as_deref(),
-        Some("Shipping instructions")
-    );
+    assert_eq!(po.notes[0].reference.as_deref(), Some("Shipping instructions"));
     assert_eq!(po.notes[0].text, "Ship it now");
     assert_eq!(po.ship_to().unwrap().name.as_deref(), Some("Micro Center"));
     assert_eq!(po.ship_to().unwrap().address, ["123 Fake St", "Suite A"]);
@@ -418,10 +370,7 @@ fn edifabric_two_groups_in_one_interchange() {
         assert_eq!(po.lines[0].line_number, "2");
         assert_eq!(po.lines[0].id(&["PR"]), Some("RO"));
         assert_eq!(po.ship_to().unwrap().name.as_deref(), Some("COMPANY INC"));
-        assert_eq!(
-            po.notes[0].text,
-            "THIS PURCHASE ORDER IS SUBJECT TO THE SAME TERMS AND\nCONDITIONS"
-        );
+        assert_eq!(po.notes[0].text, "THIS PURCHASE ORDER IS SUBJECT TO THE SAME TERMS AND\nCONDITIONS");
     }
 }
 
@@ -442,10 +391,7 @@ fn officemax_cr_terminated_three_orders() {
     assert_eq!(o[0].ship_to().unwrap().id.as_deref(), Some("0791"));
     assert_eq!(o[0].lines[0].id(&["UP"]), Some("00056035352232"));
     assert_eq!(o[0].lines[0].unit_price, Some(amount("6.30")));
-    assert_eq!(
-        o[1].lines[1].pack.as_ref().unwrap().pack,
-        Some(amount("18"))
-    );
+    assert_eq!(o[1].lines[1].pack.as_ref().unwrap().pack, Some(amount("18")));
 }
 
 #[test]
@@ -482,10 +428,7 @@ fn inbound_997s() {
     assert_clean(&f);
     let a = inbound_ack(&f);
     assert_eq!(a.kind, "997");
-    assert_eq!(
-        (a.functional_id.as_str(), a.group_control.as_str()),
-        ("PO", "214")
-    );
+    assert_eq!((a.functional_id.as_str(), a.group_control.as_str()), ("PO", "214"));
     assert_eq!(a.sets.len(), 1);
     assert_eq!(a.sets[0].set_id, "850");
     assert_eq!(a.sets[0].control, "000000390");
@@ -511,13 +454,7 @@ fn inbound_997s() {
 
 #[test]
 fn other_sets_are_unsupported() {
-    for (prefix, n) in [
-        ("810_", 1),
-        ("846x2_", 2),
-        ("855_", 1),
-        ("856_", 1),
-        ("856x2_", 2),
-    ] {
+    for (prefix, n) in [("810_", 1), ("846x2_", 2), ("855_", 1), ("856_", 1), ("856x2_", 2)] {
         let f = read(&fixture(prefix));
         check_invariants(&f);
         assert_eq!(f.interchanges.len(), 1, "{prefix}");
@@ -550,11 +487,7 @@ fn corrupt_isa_tag_is_refused() {
     assert!(f.interchanges.is_empty());
     assert_eq!(f.errors.len(), 1);
     let e = &f.errors[0];
-    assert!(
-        e.message
-            .starts_with("not an X12 interchange: the file does not start with ISA"),
-        "{e}"
-    );
+    assert!(e.message.starts_with("not an X12 interchange: the file does not start with ISA"), "{e}");
     assert!(e.message.contains("'SA*00*"), "{e}");
 }
 
@@ -570,10 +503,7 @@ fn missing_ge_rejects_the_group_and_the_next_interchange_is_read() {
     let e = &g.errors[0];
     assert_eq!(e.segment_id, "IEA");
     assert_eq!(e.segment_index, 24);
-    assert!(
-        e.message.starts_with("GE missing for group PO 123456789"),
-        "{e}"
-    );
+    assert!(e.message.starts_with("GE missing for group PO 123456789"), "{e}");
     // The second interchange is intact.
     let ic2 = &f.interchanges[1];
     assert_eq!(ic2.control, "223456790");
@@ -626,10 +556,7 @@ fn blank_lines_indentation_and_trailing_whitespace() {
     text.push_str("\n\n   \n");
     let f = read(text.as_bytes());
     assert_clean(&f);
-    assert_eq!(
-        only_order(&f).ship_to().unwrap().name.as_deref(),
-        Some("Jane Doe")
-    );
+    assert_eq!(only_order(&f).ship_to().unwrap().name.as_deref(), Some("Jane Doe"));
 }
 
 #[test]
@@ -638,15 +565,7 @@ fn component_separators() {
         let segs = interchange(
             1,
             "00401",
-            &[group(
-                1,
-                "004010",
-                &[order_lines(
-                    "0001",
-                    "PO-1",
-                    &["REF*OQ*123*note*OS>hi", "PO1*1*1*EA*1**UP*1"],
-                )],
-            )],
+            &[group(1, "004010", &[order_lines("0001", "PO-1", &["REF*OQ*123*note*OS>hi", "PO1*1*1*EA*1**UP*1"])])],
         );
         let f = read(render(&segs, '*', comp, "~").as_bytes());
         assert_clean(&f);
@@ -663,11 +582,7 @@ fn component_separators() {
 
 #[test]
 fn repetition_separator_depends_on_the_version() {
-    let f = read(&x12(&interchange(
-        1,
-        "00501",
-        &[group(1, "005010", &[order("0001", "P")])],
-    )));
+    let f = read(&x12(&interchange(1, "00501", &[group(1, "005010", &[order("0001", "P")])])));
     assert_eq!(f.interchanges[0].separators.repetition, Some(b'^'));
     assert!(f.interchanges[0].groups[0].wants_999());
     let f = read(&x12(&simple()));
@@ -677,11 +592,7 @@ fn repetition_separator_depends_on_the_version() {
     let f = read(&x12(&segs));
     assert_clean(&f);
     assert_eq!(f.interchanges[0].separators.repetition, None);
-    let mut segs = interchange(
-        1,
-        "00501",
-        &[group(1, "005010X220A1", &[order("0001", "P")])],
-    );
+    let mut segs = interchange(1, "00501", &[group(1, "005010X220A1", &[order("0001", "P")])]);
     segs[0] = isa(1, "00501", 'U', 'P');
     let f = read(&x12(&segs));
     assert_clean(&f);
@@ -699,11 +610,7 @@ fn several_interchanges_and_groups() {
             group(2, "004010VICS", &[order("0001", "A3")]),
         ],
     );
-    segs.extend(interchange(
-        8,
-        "00501",
-        &[group(1, "005010", &[order("0001", "B1")])],
-    ));
+    segs.extend(interchange(8, "00501", &[group(1, "005010", &[order("0001", "B1")])]));
     let f = read(&x12(&segs));
     assert_clean(&f);
     assert_eq!(f.interchanges.len(), 2);
@@ -717,30 +624,14 @@ fn several_interchanges_and_groups() {
 
 #[test]
 fn garbage_between_interchanges_is_reported_and_skipped() {
-    let a = render(
-        &interchange(1, "00401", &[group(1, "004010", &[order("0001", "A")])]),
-        '*',
-        '>',
-        "~\n",
-    );
-    let b = render(
-        &interchange(2, "00401", &[group(1, "004010", &[order("0001", "B")])]),
-        '*',
-        '>',
-        "~\n",
-    );
+    let a = render(&interchange(1, "00401", &[group(1, "004010", &[order("0001", "A")])]), '*', '>', "~\n");
+    let b = render(&interchange(2, "00401", &[group(1, "004010", &[order("0001", "B")])]), '*', '>', "~\n");
     let text = format!("{a}this is not EDI\nat all{b}");
     let f = read(text.as_bytes());
     assert_eq!(f.interchanges.len(), 2);
     assert_eq!(orders(&f).len(), 2);
     assert_eq!(f.errors.len(), 1);
-    assert!(
-        f.errors[0]
-            .message
-            .contains("after the end of an interchange"),
-        "{}",
-        f.errors[0]
-    );
+    assert!(f.errors[0].message.contains("after the end of an interchange"), "{}", f.errors[0]);
     // And before the first one.
     let f = read(format!("hello{a}").as_bytes());
     assert_eq!(f.interchanges.len(), 1);
@@ -763,64 +654,27 @@ fn interchange_envelope_errors() {
         assert_eq!(accepted_sets(&f).count(), 0);
         f
     };
-    let f = rejected(
-        with(simple(), "IEA", "IEA*1*000000002"),
-        InterchangeNote::ControlNumberMismatch,
-        "IEA",
-    );
+    let f = rejected(with(simple(), "IEA", "IEA*1*000000002"), InterchangeNote::ControlNumberMismatch, "IEA");
     assert!(f.interchanges[0].errors[0].message.contains("IEA02"));
-    rejected(
-        with(simple(), "IEA", "IEA*3*000000001"),
-        InterchangeNote::GroupCountMismatch,
-        "IEA",
-    );
-    let f = rejected(
-        without(simple(), "IEA"),
-        InterchangeNote::PrematureEnd,
-        "GE",
-    );
-    assert!(f.interchanges[0].errors[0]
-        .message
-        .starts_with("IEA missing"));
-    rejected(
-        with(simple(), "ISA", &isa(1, "00401", '^', 'X')),
-        InterchangeNote::InvalidTestIndicator,
-        "ISA",
-    );
+    rejected(with(simple(), "IEA", "IEA*3*000000001"), InterchangeNote::GroupCountMismatch, "IEA");
+    let f = rejected(without(simple(), "IEA"), InterchangeNote::PrematureEnd, "GE");
+    assert!(f.interchanges[0].errors[0].message.starts_with("IEA missing"));
+    rejected(with(simple(), "ISA", &isa(1, "00401", '^', 'X')), InterchangeNote::InvalidTestIndicator, "ISA");
     let bad_date = isa(1, "00401", '^', 'P').replace("240115", "241315");
-    rejected(
-        with(simple(), "ISA", &bad_date),
-        InterchangeNote::InvalidDate,
-        "ISA",
-    );
+    rejected(with(simple(), "ISA", &bad_date), InterchangeNote::InvalidDate, "ISA");
     let bad_time = isa(1, "00401", '^', 'P').replace("*1030*", "*2561*");
-    rejected(
-        with(simple(), "ISA", &bad_time),
-        InterchangeNote::InvalidTime,
-        "ISA",
-    );
+    rejected(with(simple(), "ISA", &bad_time), InterchangeNote::InvalidTime, "ISA");
     // Not fixed width (sender id not padded): refused, but still read.
     let short = isa(1, "00401", '^', 'P').replace("RETAILER       ", "RETAILER");
-    let f = rejected(
-        with(simple(), "ISA", &short),
-        InterchangeNote::InvalidControlStructure,
-        "ISA",
-    );
-    assert!(
-        f.interchanges[0].errors[0].message.contains("ISA06"),
-        "{}",
-        messages(&f)
-    );
+    let f = rejected(with(simple(), "ISA", &short), InterchangeNote::InvalidControlStructure, "ISA");
+    assert!(f.interchanges[0].errors[0].message.contains("ISA06"), "{}", messages(&f));
     assert_eq!(f.interchanges[0].sender.id, "RETAILER");
     assert_eq!(orders(&f).len(), 1);
     // An alphanumeric element separator cannot be read at all.
     let text = render(&simple(), 'X', '>', "~");
     let f = read(text.as_bytes());
     check_invariants(&f);
-    assert_eq!(
-        ta1(&f),
-        (AckCode::Rejected, InterchangeNote::InvalidElementSeparator)
-    );
+    assert_eq!(ta1(&f), (AckCode::Rejected, InterchangeNote::InvalidElementSeparator));
     assert_eq!(f.interchanges[0].control, "000000001");
 }
 
@@ -840,30 +694,16 @@ fn duplicate_control_numbers() {
     let segs = interchange(
         1,
         "00401",
-        &[
-            group(5, "004010", &[order("0001", "A")]),
-            group(5, "004010", &[order("0002", "B")]),
-        ],
+        &[group(5, "004010", &[order("0001", "A")]), group(5, "004010", &[order("0002", "B")])],
     );
     let f = read(&x12(&segs));
     let g = groups(&f);
     assert_eq!(g[0].ack.code, AckCode::Accepted);
     assert_eq!(g[1].ack.code, AckCode::Rejected);
-    assert_eq!(
-        g[1].ack.group_errors,
-        [GroupErrorCode::DuplicateControlNumber]
-    );
+    assert_eq!(g[1].ack.group_errors, [GroupErrorCode::DuplicateControlNumber]);
     assert_eq!(g[1].ack.group_errors[0].code(), "19");
     // ST02 twice in one group.
-    let segs = interchange(
-        1,
-        "00401",
-        &[group(
-            1,
-            "004010",
-            &[order("0007", "A"), order("0007", "B")],
-        )],
-    );
+    let segs = interchange(1, "00401", &[group(1, "004010", &[order("0007", "A"), order("0007", "B")])]);
     let f = read(&x12(&segs));
     let s = sets(&f);
     assert_eq!(s[0].ack.code, AckCode::Accepted);
@@ -886,37 +726,19 @@ fn group_envelope_errors() {
     let g = groups(&f)[0];
     assert_eq!(g.ack.group_errors, [GroupErrorCode::SetCountMismatch]);
     assert_eq!(g.ack.code, AckCode::AcceptedWithErrors);
-    assert_eq!(
-        (
-            g.ack.declared_sets,
-            g.ack.received_sets,
-            g.ack.accepted_sets
-        ),
-        (2, 1, 1)
-    );
+    assert_eq!((g.ack.declared_sets, g.ack.received_sets, g.ack.accepted_sets), (2, 1, 1));
 
     let f = read(&x12(&without(simple(), "GE")));
     let g = groups(&f)[0];
     assert_eq!(g.ack.group_errors, [GroupErrorCode::TrailerMissing]);
     assert_eq!(g.ack.code, AckCode::Rejected);
     assert_eq!(g.errors[0].segment_id, "IEA");
-    assert!(
-        g.errors[0].message.starts_with("GE missing for group PO 1"),
-        "{}",
-        g.errors[0]
-    );
+    assert!(g.errors[0].message.starts_with("GE missing for group PO 1"), "{}", g.errors[0]);
     // The interchange envelope itself is intact.
     assert_eq!(ta1(&f), (AckCode::Accepted, InterchangeNote::NoError));
 
-    let f = read(&x12(&with(
-        simple(),
-        "GS",
-        "GS*PO*A*B*20240115*1030*1*X*002001",
-    )));
-    assert_eq!(
-        groups(&f)[0].ack.group_errors,
-        [GroupErrorCode::VersionNotSupported]
-    );
+    let f = read(&x12(&with(simple(), "GS", "GS*PO*A*B*20240115*1030*1*X*002001")));
+    assert_eq!(groups(&f)[0].ack.group_errors, [GroupErrorCode::VersionNotSupported]);
 }
 
 #[test]
@@ -932,20 +754,14 @@ fn set_envelope_errors() {
     let s = sets(&f)[0];
     assert_eq!(s.ack.set_errors, [SetErrorCode::SegmentCountMismatch]);
     assert_eq!(s.ack.set_errors[0].code(), "4");
-    assert!(
-        s.errors[0].message.contains("SE01 says '12' segments"),
-        "{}",
-        s.errors[0]
-    );
+    assert!(s.errors[0].message.contains("SE01 says '12' segments"), "{}", s.errors[0]);
 
     let f = read(&x12(&without(simple(), "SE")));
     let s = sets(&f)[0];
     assert_eq!(s.ack.set_errors, [SetErrorCode::TrailerMissing]);
     assert_eq!(s.last_segment, 0);
     assert_eq!(s.errors[0].segment_id, "GE");
-    assert!(s.errors[0]
-        .message
-        .starts_with("SE missing for transaction set 850 0001"));
+    assert!(s.errors[0].message.starts_with("SE missing for transaction set 850 0001"));
 }
 
 #[test]
@@ -954,11 +770,7 @@ fn fifty_sets_with_one_bad_one() {
     for i in 1..=50 {
         let st02 = format!("{i:04}");
         if i == 17 {
-            all.push(order_lines(
-                &st02,
-                "BAD",
-                &["PO1*1*ABC*EA*9.99**UP*012345678905"],
-            ));
+            all.push(order_lines(&st02, "BAD", &["PO1*1*ABC*EA*9.99**UP*012345678905"]));
         } else {
             all.push(order(&st02, &format!("PO-{i}")));
         }
@@ -993,34 +805,18 @@ fn fifty_sets_with_one_bad_one() {
 fn one_set(beg: &str, lines: &[&str]) -> ParsedFile {
     let mut segs = order_lines("0001", "X", lines);
     segs[1] = beg.to_string();
-    read(&x12(&interchange(
-        1,
-        "00401",
-        &[group(1, "004010", &[segs])],
-    )))
+    read(&x12(&interchange(1, "00401", &[group(1, "004010", &[segs])])))
 }
 
 /// (segment id, position, AK304, [(AK401, AK403)]) of the first set.
-type AkRows = Vec<(
-    String,
-    u32,
-    Option<SegmentErrorCode>,
-    Vec<(u32, ElementErrorCode)>,
-)>;
+type AkRows = Vec<(String, u32, Option<SegmentErrorCode>, Vec<(u32, ElementErrorCode)>)>;
 
 fn ak(f: &ParsedFile) -> AkRows {
     sets(f)[0]
         .ack
         .segment_errors
         .iter()
-        .map(|s| {
-            (
-                s.segment_id.clone(),
-                s.position,
-                s.code,
-                s.elements.iter().map(|e| (e.position, e.code)).collect(),
-            )
-        })
+        .map(|s| (s.segment_id.clone(), s.position, s.code, s.elements.iter().map(|e| (e.position, e.code)).collect()))
         .collect()
 }
 
@@ -1030,13 +826,8 @@ fn segment_and_element_validation() {
     use SegmentErrorCode as S;
     let line = "PO1*1*2*EA*9.99**UP*1";
     let f = one_set("BEG*00*SA***20240115", &[line]);
-    assert_eq!(
-        ak(&f),
-        [("BEG".to_string(), 2, None, vec![(3, E::MandatoryMissing)])]
-    );
-    assert!(sets(&f)[0].errors[0]
-        .message
-        .contains("purchase order number (BEG03) is missing"));
+    assert_eq!(ak(&f), [("BEG".to_string(), 2, None, vec![(3, E::MandatoryMissing)])]);
+    assert!(sets(&f)[0].errors[0].message.contains("purchase order number (BEG03) is missing"));
 
     let f = one_set("BEG*00*SA*X*", &[line]);
     assert_eq!(ak(&f)[0].3, [(5, E::MandatoryMissing)]);
@@ -1046,20 +837,14 @@ fn segment_and_element_validation() {
     assert_eq!(ak(&f)[0].3, [(3, E::TooLong)]);
 
     let f = one_set("REF*XX*1", &[line]);
-    assert_eq!(
-        ak(&f),
-        [("BEG".to_string(), 2, Some(S::MandatoryMissing), vec![])]
-    );
+    assert_eq!(ak(&f), [("BEG".to_string(), 2, Some(S::MandatoryMissing), vec![])]);
 
     let f = one_set("BEG*00*SA*X**20240115", &[]);
     assert_eq!(ak(&f)[0].0, "PO1");
     assert_eq!(ak(&f)[0].2, Some(S::MandatoryMissing));
 
     let f = one_set("BEG*00*SA*X**20240115", &["ZZZ*1", line]);
-    assert_eq!(
-        ak(&f)[0],
-        ("ZZZ".to_string(), 6, Some(S::Unexpected), vec![])
-    );
+    assert_eq!(ak(&f)[0], ("ZZZ".to_string(), 6, Some(S::Unexpected), vec![]));
     let f = one_set("BEG*00*SA*X**20240115", &["zz%*1", line]);
     assert_eq!(ak(&f)[0].2, Some(S::Unrecognized));
 
@@ -1075,10 +860,7 @@ fn segment_and_element_validation() {
     assert_eq!(ak(&f)[0].3, [(7, E::ConditionalMissing)]);
     // Several element errors in one segment: one AK3, several AK4.
     let f = one_set("BEG*00*SA*X**20240115", &["PO1*1*A*EA*B**UP*1"]);
-    assert_eq!(
-        ak(&f)[0].3,
-        [(2, E::InvalidCharacter), (4, E::InvalidCharacter)]
-    );
+    assert_eq!(ak(&f)[0].3, [(2, E::InvalidCharacter), (4, E::InvalidCharacter)]);
 
     let f = one_set("BEG*00*SA*X**20240115", &[line, "DTM*002*20240230"]);
     assert_eq!(ak(&f)[0].3, [(2, E::InvalidDate)]);
@@ -1092,24 +874,14 @@ fn segment_and_element_validation() {
     // An address with no N1 before it.
     let mut segs = order("0001", "X");
     segs.remove(2);
-    let f = read(&x12(&interchange(
-        1,
-        "00401",
-        &[group(1, "004010", &[segs])],
-    )));
+    let f = read(&x12(&interchange(1, "00401", &[group(1, "004010", &[segs])])));
     assert_eq!(ak(&f)[0].2, Some(S::OutOfSequence));
 
     // CTT01 that does not match the lines.
     let segs = with(order("0001", "X"), "CTT", "CTT*3");
-    let f = read(&x12(&interchange(
-        1,
-        "00401",
-        &[group(1, "004010", &[segs])],
-    )));
+    let f = read(&x12(&interchange(1, "00401", &[group(1, "004010", &[segs])])));
     assert_eq!(ak(&f)[0].0, "CTT");
-    assert!(sets(&f)[0].errors[0]
-        .message
-        .contains("CTT01 says 3 line items"));
+    assert!(sets(&f)[0].errors[0].message.contains("CTT01 says 3 line items"));
 }
 
 #[test]
@@ -1153,17 +925,11 @@ fn gift_and_slip_messages() {
     );
     assert_clean(&f);
     let po = only_order(&f);
-    assert_eq!(
-        po.gift_message().as_deref(),
-        Some("Happy birthday, Sam!\nLove, Alex")
-    );
+    assert_eq!(po.gift_message().as_deref(), Some("Happy birthday, Sam!\nLove, Alex"));
     let kinds: Vec<NoteKind> = po.notes.iter().map(|n| n.kind).collect();
     assert_eq!(kinds, [NoteKind::Gift, NoteKind::Slip, NoteKind::Other]);
     // An N9 without text is a reference.
-    assert!(po
-        .references
-        .iter()
-        .any(|r| r.qualifier == "IA" && r.value == "12345"));
+    assert!(po.references.iter().any(|r| r.qualifier == "IA" && r.value == "12345"));
 }
 
 #[test]
@@ -1173,28 +939,17 @@ fn non_utf8_text_is_kept_as_latin1() {
     bytes[at + 1] = 0xE9; // 'é' in Latin-1
     let f = read(&bytes);
     assert_clean(&f);
-    assert_eq!(
-        only_order(&f).ship_to().unwrap().name.as_deref(),
-        Some("Jéne Doe")
-    );
+    assert_eq!(only_order(&f).ship_to().unwrap().name.as_deref(), Some("Jéne Doe"));
 }
 
 #[test]
 fn an_860_and_a_999() {
-    let c = vec![
-        "ST*860*0001".to_string(),
-        "BCH*01*DS*PO-9***20240110".to_string(),
-        "SE*3*0001".to_string(),
-    ];
+    let c = vec!["ST*860*0001".to_string(), "BCH*01*DS*PO-9***20240110".to_string(), "SE*3*0001".to_string()];
     let f = read(&x12(&interchange(1, "00401", &[group(1, "004010", &[c])])));
     assert_clean(&f);
     assert!(change(&f).cancels_order());
 
-    let c = vec![
-        "ST*860*0001".to_string(),
-        "BCH*04*DS*PO-9***20240110".to_string(),
-        "SE*3*0001".to_string(),
-    ];
+    let c = vec!["ST*860*0001".to_string(), "BCH*04*DS*PO-9***20240110".to_string(), "SE*3*0001".to_string()];
     let f = read(&x12(&interchange(1, "00401", &[group(1, "004010", &[c])])));
     assert_eq!(sets(&f)[0].ack.segment_errors[0].segment_id, "POC");
 
@@ -1208,24 +963,14 @@ fn an_860_and_a_999() {
         "AK9*R*1*1*0".to_string(),
         "SE*8*0001".to_string(),
     ];
-    let f = read(&x12(&interchange(
-        1,
-        "00501",
-        &[group(1, "005010X231A1", &[a])],
-    )));
+    let f = read(&x12(&interchange(1, "00501", &[group(1, "005010X231A1", &[a])])));
     assert_clean(&f);
     let ack = inbound_ack(&f);
     assert_eq!(ack.kind, "999");
-    assert_eq!(
-        sets(&f)[0].ack.implementation_ref.as_deref(),
-        Some("005010X231A1")
-    );
+    assert_eq!(sets(&f)[0].ack.implementation_ref.as_deref(), Some("005010X231A1"));
     assert_eq!(ack.sets[0].code, "R");
     let words = ack.sets[0].errors.join("\n");
-    assert!(
-        words.contains("element 3-1 (data element 324): required data element missing"),
-        "{words}"
-    );
+    assert!(words.contains("element 3-1 (data element 324): required data element missing"), "{words}");
 }
 
 #[test]
@@ -1235,10 +980,7 @@ fn truncated_files_never_panic_and_say_what_is_missing() {
         let f = read(&bytes[..cut]);
         check_invariants(&f);
         // Only the final "~\n" may go unnoticed.
-        assert!(
-            cut + 2 >= bytes.len() || !f.all_errors().is_empty(),
-            "cut at {cut}"
-        );
+        assert!(cut + 2 >= bytes.len() || !f.all_errors().is_empty(), "cut at {cut}");
     }
 }
 

@@ -39,9 +39,7 @@ pub fn read(bytes: &[u8]) -> ParsedFile {
 /// The sets whose documents may be processed: the interchange was not
 /// refused (TA1 R), the group was not rejected as a whole (AK9 R) and the
 /// set itself was accepted (AK5 A or E).
-pub fn accepted_sets(
-    file: &ParsedFile,
-) -> impl Iterator<Item = (&Interchange, &Group, &TransactionSet)> {
+pub fn accepted_sets(file: &ParsedFile) -> impl Iterator<Item = (&Interchange, &Group, &TransactionSet)> {
     file.interchanges
         .iter()
         .filter(|ic| !ic.refused())

@@ -7,10 +7,7 @@ use crate::formats::x12::ack::SegmentErrorCode;
 use crate::formats::x12::model::{InboundAck, InboundSetAck};
 
 fn known(id: &[u8]) -> bool {
-    matches!(
-        id,
-        b"AK1" | b"AK2" | b"AK3" | b"AK4" | b"AK5" | b"AK9" | b"IK3" | b"IK4" | b"IK5" | b"CTX"
-    )
+    matches!(id, b"AK1" | b"AK2" | b"AK3" | b"AK4" | b"AK5" | b"AK9" | b"IK3" | b"IK4" | b"IK5" | b"CTX")
 }
 
 fn segment_code_words(code: &[u8]) -> &'static str {
@@ -132,39 +129,24 @@ pub(crate) fn read(
             }
             b"AK3" | b"IK3" => {
                 let code = el(&f, 4);
-                let mut words = format!(
-                    "segment {} at position {}",
-                    common::text(el(&f, 1)),
-                    common::text(el(&f, 2))
-                );
+                let mut words = format!("segment {} at position {}", common::text(el(&f, 1)), common::text(el(&f, 2)));
                 if !el(&f, 3).is_empty() {
                     words.push_str(&format!(" (loop {})", common::text(el(&f, 3))));
                 }
                 if !code.is_empty() {
-                    words.push_str(&format!(
-                        ": {} ({})",
-                        segment_code_words(code),
-                        common::text(code)
-                    ));
+                    words.push_str(&format!(": {} ({})", segment_code_words(code), common::text(code)));
                 }
                 push_error(&mut ack, words);
             }
             b"AK4" | b"IK4" => {
-                let position: Vec<String> = seg
-                    .components(el(&f, 1))
-                    .map(|c| common::text(c.trim_ascii()))
-                    .filter(|c| !c.is_empty())
-                    .collect();
+                let position: Vec<String> =
+                    seg.components(el(&f, 1)).map(|c| common::text(c.trim_ascii())).filter(|c| !c.is_empty()).collect();
                 let code = el(&f, 3);
                 let mut words = format!("element {}", position.join("-"));
                 if !el(&f, 2).is_empty() {
                     words.push_str(&format!(" (data element {})", common::text(el(&f, 2))));
                 }
-                words.push_str(&format!(
-                    ": {} ({})",
-                    element_code_words(code),
-                    common::text(code)
-                ));
+                words.push_str(&format!(": {} ({})", element_code_words(code), common::text(code)));
                 if !el(&f, 4).is_empty() {
                     words.push_str(&format!(", value {}", common::quote(el(&f, 4), 99)));
                 }
@@ -172,23 +154,14 @@ pub(crate) fn read(
             }
             b"AK5" | b"IK5" => {
                 if el(&f, 1).is_empty() {
-                    iss.missing(
-                        seg,
-                        1,
-                        717,
-                        format_args!("{}: acknowledgment code", common::text(id)),
-                    );
+                    iss.missing(seg, 1, 717, format_args!("{}: acknowledgment code", common::text(id)));
                 }
                 let code = req(&f, 1);
                 let mut errors = Vec::new();
                 for n in 2..=6 {
                     let c = el(&f, n);
                     if !c.is_empty() {
-                        errors.push(format!(
-                            "set error {}: {}",
-                            common::text(c),
-                            set_code_words(c)
-                        ));
+                        errors.push(format!("set error {}: {}", common::text(c), set_code_words(c)));
                     }
                 }
                 match ack.sets.last_mut() {
@@ -207,22 +180,13 @@ pub(crate) fn read(
             b"AK9" => {
                 ak9 = true;
                 if el(&f, 1).is_empty() {
-                    iss.missing(
-                        seg,
-                        1,
-                        715,
-                        format_args!("AK9: functional group acknowledge code"),
-                    );
+                    iss.missing(seg, 1, 715, format_args!("AK9: functional group acknowledge code"));
                 }
                 ack.group_code = req(&f, 1);
             }
             b"CTX" => {
-                let context: Vec<String> = f
-                    .iter()
-                    .skip(1)
-                    .map(|v| common::text(v.trim_ascii()))
-                    .filter(|v| !v.is_empty())
-                    .collect();
+                let context: Vec<String> =
+                    f.iter().skip(1).map(|v| common::text(v.trim_ascii())).filter(|v| !v.is_empty()).collect();
                 push_error(&mut ack, format!("context: {}", context.join(" ")));
             }
             _ if known(id) => {}

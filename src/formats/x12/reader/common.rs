@@ -103,10 +103,7 @@ pub(crate) fn decimal(b: &[u8]) -> Result<Amount, NumError> {
         && digits.bytes().any(|c| c.is_ascii_digit());
     if !plausible {
         Err("is not a number")
-    } else if digits
-        .split_once('.')
-        .is_some_and(|(_, f)| f.trim_end_matches('0').len() > 4)
-    {
+    } else if digits.split_once('.').is_some_and(|(_, f)| f.trim_end_matches('0').len() > 4) {
         Err("has more than 4 decimal places")
     } else {
         Err("is too large")
@@ -131,16 +128,12 @@ pub(crate) fn cents(b: &[u8]) -> Result<Amount, NumError> {
     if digits.len() > 15 {
         return Err("is too large");
     }
-    let v = digits
-        .iter()
-        .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
+    let v = digits.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
     Ok(Amount::from_cents(if neg { -v } else { v }))
 }
 
 fn num2(b: &[u8]) -> u32 {
-    b.iter()
-        .take(2)
-        .fold(0u32, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+    b.iter().take(2).fold(0u32, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -171,11 +164,7 @@ pub(crate) fn date(b: &[u8]) -> Option<String> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    Some(if full {
-        text(b)
-    } else {
-        format!("{year:04}{month:02}{day:02}")
-    })
+    Some(if full { text(b) } else { format!("{year:04}{month:02}{day:02}") })
 }
 
 /// A time HHMM, HHMMSS or HHMMSSd..
@@ -192,8 +181,7 @@ pub(crate) fn time_ok(b: &[u8]) -> bool {
 pub(crate) fn is_segment_id(b: &[u8]) -> bool {
     matches!(b.len(), 2 | 3)
         && b[0].is_ascii_uppercase()
-        && b.iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// The rule for what a message (N9 + MSG) is for. First match wins:
@@ -213,22 +201,13 @@ pub(crate) fn note_kind(
     drop_ship: bool,
 ) -> NoteKind {
     let has = |s: Option<&str>, w: &str| s.is_some_and(|s| s.to_ascii_uppercase().contains(w));
-    let head: String = text
-        .trim_start()
-        .chars()
-        .take(14)
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let head: String = text.trim_start().chars().take(14).collect::<String>().to_ascii_uppercase();
     if has(reference, "GIFT")
         || has(description, "GIFT")
-        || ["GIFT MESSAGE", "GIFT MSG", "GIFT NOTE", "GIFT:"]
-            .iter()
-            .any(|p| head.starts_with(p))
+        || ["GIFT MESSAGE", "GIFT MSG", "GIFT NOTE", "GIFT:"].iter().any(|p| head.starts_with(p))
     {
         NoteKind::Gift
-    } else if ["PACK", "SLIP"]
-        .iter()
-        .any(|w| has(reference, w) || has(description, w))
+    } else if ["PACK", "SLIP"].iter().any(|w| has(reference, w) || has(description, w))
         || (drop_ship && qualifier == Some("ZZ"))
     {
         NoteKind::Slip
@@ -249,11 +228,7 @@ pub(crate) struct Issues {
 
 impl Issues {
     pub fn new(st_index: usize) -> Self {
-        Issues {
-            st_index,
-            errors: Vec::new(),
-            segments: Vec::new(),
-        }
+        Issues { st_index, errors: Vec::new(), segments: Vec::new() }
     }
 
     /// Position of a segment in the set, ST = 1.
@@ -266,13 +241,7 @@ impl Issues {
     }
 
     /// A segment-level error (AK3 with a code, no AK4).
-    pub fn segment(
-        &mut self,
-        seg: &Segment<'_>,
-        loop_id: Option<&str>,
-        code: SegmentErrorCode,
-        message: String,
-    ) {
+    pub fn segment(&mut self, seg: &Segment<'_>, loop_id: Option<&str>, code: SegmentErrorCode, message: String) {
         let id = seg.id_text();
         self.errors.push(X12Error {
             segment_index: seg.index(),
@@ -293,14 +262,7 @@ impl Issues {
 
     /// A mandatory segment that is not there: reported at `position` in the
     /// set (where it was expected) and located at file segment `at`.
-    pub fn missing_segment(
-        &mut self,
-        id: &str,
-        position: u32,
-        at: usize,
-        at_id: &str,
-        message: String,
-    ) {
+    pub fn missing_segment(&mut self, id: &str, position: u32, at: usize, at_id: &str, message: String) {
         self.errors.push(X12Error {
             segment_index: at,
             segment_id: at_id.to_string(),
@@ -340,14 +302,7 @@ impl Issues {
             component,
             message: message.clone(),
         });
-        let err = ElementError {
-            position,
-            component,
-            repetition: None,
-            reference,
-            code,
-            bad_value,
-        };
+        let err = ElementError { position, component, repetition: None, reference, code, bad_value };
         match self.segments.last_mut() {
             Some(last) if last.position == pos && last.code.is_none() => {
                 last.elements.push(err);
@@ -469,10 +424,7 @@ impl Issues {
                 Some(reference),
                 ElementErrorCode::TooLong,
                 v,
-                format!(
-                    "{what} {} is {chars} characters long, at most {max} allowed",
-                    quote(v, 40)
-                ),
+                format!("{what} {} is {chars} characters long, at most {max} allowed", quote(v, 40)),
             );
             false
         } else {
@@ -539,39 +491,15 @@ mod tests {
 
     #[test]
     fn note_rule() {
+        assert_eq!(note_kind(Some("ZZ"), Some("GIFT"), None, "Happy birthday", false), NoteKind::Gift);
+        assert_eq!(note_kind(Some("L1"), None, None, "Gift message: enjoy", false), NoteKind::Gift);
+        assert_eq!(note_kind(Some("L1"), Some("PACKING SLIP"), None, "x", false), NoteKind::Slip);
+        assert_eq!(note_kind(Some("ZZ"), Some("01"), None, "x", true), NoteKind::Slip);
+        assert_eq!(note_kind(Some("ZZ"), Some("01"), None, "x", false), NoteKind::Other);
         assert_eq!(
-            note_kind(Some("ZZ"), Some("GIFT"), None, "Happy birthday", false),
-            NoteKind::Gift
-        );
-        assert_eq!(
-            note_kind(Some("L1"), None, None, "Gift message: enjoy", false),
-            NoteKind::Gift
-        );
-        assert_eq!(
-            note_kind(Some("L1"), Some("PACKING SLIP"), None, "x", false),
-            NoteKind::Slip
-        );
-        assert_eq!(
-            note_kind(Some("ZZ"), Some("01"), None, "x", true),
-            NoteKind::Slip
-        );
-        assert_eq!(
-            note_kind(Some("ZZ"), Some("01"), None, "x", false),
+            note_kind(Some("ZZ"), Some("07"), None, "return any item-including gifts-in", false),
             NoteKind::Other
         );
-        assert_eq!(
-            note_kind(
-                Some("ZZ"),
-                Some("07"),
-                None,
-                "return any item-including gifts-in",
-                false
-            ),
-            NoteKind::Other
-        );
-        assert_eq!(
-            note_kind(Some("AH"), Some("520981"), None, "terms", false),
-            NoteKind::Other
-        );
+        assert_eq!(note_kind(Some("AH"), Some("520981"), None, "terms", false), NoteKind::Other);
     }
 }

@@ -23,9 +23,7 @@ impl ControlKey {
     fn of(b: &[u8]) -> ControlKey {
         let b = b.trim_ascii();
         if is_digits(b) && b.len() <= 19 {
-            ControlKey::Num(b.iter().fold(0u64, |acc, d| {
-                acc.wrapping_mul(10).wrapping_add(u64::from(d - b'0'))
-            }))
+            ControlKey::Num(b.iter().fold(0u64, |acc, d| acc.wrapping_mul(10).wrapping_add(u64::from(d - b'0'))))
         } else {
             ControlKey::Text(b.into())
         }
@@ -72,14 +70,7 @@ struct GroupState {
 }
 
 impl GroupState {
-    fn fail(
-        &mut self,
-        code: GroupErrorCode,
-        fatal: bool,
-        seg: &Segment<'_>,
-        element: Option<u32>,
-        message: String,
-    ) {
+    fn fail(&mut self, code: GroupErrorCode, fatal: bool, seg: &Segment<'_>, element: Option<u32>, message: String) {
         if !self.errors.contains(&code) {
             self.errors.push(code);
         }
@@ -89,13 +80,7 @@ impl GroupState {
 }
 
 fn located(seg: &Segment<'_>, element: Option<u32>, message: String) -> X12Error {
-    X12Error {
-        segment_index: seg.index(),
-        segment_id: seg.id_text(),
-        element,
-        component: None,
-        message,
-    }
+    X12Error { segment_index: seg.index(), segment_id: seg.id_text(), element, component: None, message }
 }
 
 struct Reader<'a> {
@@ -135,10 +120,8 @@ pub(crate) fn read(bytes: &[u8]) -> ParsedFile {
     }
     if !rest.starts_with(b"ISA") {
         let found = r.lex.seek_isa(start + 1);
-        let mut message = format!(
-            "not an X12 interchange: the file does not start with ISA (it starts with {})",
-            quote(rest, 20)
-        );
+        let mut message =
+            format!("not an X12 interchange: the file does not start with ISA (it starts with {})", quote(rest, 20));
         if found {
             message.push_str(&format!(
                 "; {} bytes skipped up to the ISA at byte {}",
@@ -186,11 +169,7 @@ impl<'a> Reader<'a> {
     }
 
     fn closer(seg: &Segment<'_>, why: &str) -> Closer {
-        Closer {
-            index: seg.index(),
-            id: seg.id_text(),
-            why: format!("{why} (segment {})", seg.index()),
-        }
+        Closer { index: seg.index(), id: seg.id_text(), why: format!("{why} (segment {})", seg.index()) }
     }
 
     // ---------------------------------------------------------------- ISA/IEA
@@ -217,10 +196,7 @@ impl<'a> Reader<'a> {
         let raw = input.get(seg.offset()..).unwrap_or(b"");
         let resumed = self.lex.seek_isa(seg.offset() + 3);
         let tail = if resumed {
-            format!(
-                "; the interchange is skipped up to the next ISA (byte {})",
-                self.lex.position()
-            )
+            format!("; the interchange is skipped up to the next ISA (byte {})", self.lex.position())
         } else {
             "; the rest of the file is skipped".to_string()
         };
@@ -277,10 +253,7 @@ impl<'a> Reader<'a> {
             st.error(
                 &seg,
                 Some(13),
-                format!(
-                    "interchange control number {} (ISA13) is used twice in this file",
-                    quote(fields[12], 9)
-                ),
+                format!("interchange control number {} (ISA13) is used twice in this file", quote(fields[12], 9)),
             );
         }
         self.ic = Some(st);
@@ -346,9 +319,7 @@ impl<'a> Reader<'a> {
             }
             (None, None) => {}
         }
-        let (code, note) = st
-            .verdict
-            .unwrap_or((AckCode::Accepted, InterchangeNote::NoError));
+        let (code, note) = st.verdict.unwrap_or((AckCode::Accepted, InterchangeNote::NoError));
         st.ic.ta1 = InterchangeAck {
             control: st.ic.control.clone(),
             date: st.ic.date.clone(),
@@ -420,10 +391,7 @@ impl<'a> Reader<'a> {
                 true,
                 &seg,
                 Some(6),
-                format!(
-                    "group control number {} (GS06) must be 1 to 9 digits",
-                    quote(control, 20)
-                ),
+                format!("group control number {} (GS06) must be 1 to 9 digits", quote(control, 20)),
             );
         } else if let Some(ic) = self.ic.as_mut() {
             if !ic.gs06.insert(ControlKey::of(control)) {
@@ -446,10 +414,7 @@ impl<'a> Reader<'a> {
                 true,
                 &seg,
                 Some(8),
-                format!(
-                    "version {} (GS08) is not supported: dropgate reads 003040 to 005010",
-                    quote(version, 12)
-                ),
+                format!("version {} (GS08) is not supported: dropgate reads 003040 to 005010", quote(version, 12)),
             );
         }
         self.group = Some(g);
@@ -613,11 +578,7 @@ impl<'a> Reader<'a> {
         } else if let Some(ic) = self.ic.as_mut() {
             ic.noted(InterchangeNote::InvalidContent);
             if first {
-                ic.error(
-                    &seg,
-                    None,
-                    format!("{id} is outside any functional group (GS…GE): skipped"),
-                );
+                ic.error(&seg, None, format!("{id} is outside any functional group (GS…GE): skipped"));
             }
         } else {
             self.garbage(seg);
@@ -642,10 +603,7 @@ impl<'a> Reader<'a> {
             segment_id: String::new(),
             element: None,
             component: None,
-            message: format!(
-                "unexpected data {after}: {} is not an ISA; {next}",
-                quote(seg.raw(), 30)
-            ),
+            message: format!("unexpected data {after}: {} is not an ISA; {next}", quote(seg.raw(), 30)),
         });
     }
 }
@@ -656,14 +614,8 @@ fn interchange(f: &[&[u8]; 16], separators: Separators, first_segment: usize) ->
     let control = t(12);
     let (date, time) = (t(8), t(9));
     Interchange {
-        sender: PartyId {
-            qualifier: t(4),
-            id: t(5),
-        },
-        receiver: PartyId {
-            qualifier: t(6),
-            id: t(7),
-        },
+        sender: PartyId { qualifier: t(4), id: t(5) },
+        receiver: PartyId { qualifier: t(6), id: t(7) },
         control: control.clone(),
         date: date.clone(),
         time: time.clone(),
@@ -672,13 +624,7 @@ fn interchange(f: &[&[u8]; 16], separators: Separators, first_segment: usize) ->
         usage: f[14].first().map_or(' ', |&b| char::from(b)),
         separators,
         groups: Vec::new(),
-        ta1: InterchangeAck {
-            control,
-            date,
-            time,
-            code: AckCode::Accepted,
-            note: InterchangeNote::NoError,
-        },
+        ta1: InterchangeAck { control, date, time, code: AckCode::Accepted, note: InterchangeNote::NoError },
         first_segment,
         errors: Vec::new(),
     }
@@ -700,17 +646,9 @@ fn check_isa(f: &[&[u8]; 16], layout: &IsaLayout) -> Vec<(InterchangeNote, Optio
     }
     let blank = |k: usize| f[k].trim_ascii().is_empty();
     for (k, note, what) in [
-        (
-            4,
-            InterchangeNote::InvalidSenderQualifier,
-            "sender id qualifier (ISA05)",
-        ),
+        (4, InterchangeNote::InvalidSenderQualifier, "sender id qualifier (ISA05)"),
         (5, InterchangeNote::InvalidSender, "sender id (ISA06)"),
-        (
-            6,
-            InterchangeNote::InvalidReceiverQualifier,
-            "receiver id qualifier (ISA07)",
-        ),
+        (6, InterchangeNote::InvalidReceiverQualifier, "receiver id qualifier (ISA07)"),
         (7, InterchangeNote::InvalidReceiver, "receiver id (ISA08)"),
     ] {
         if blank(k) {
@@ -721,60 +659,42 @@ fn check_isa(f: &[&[u8]; 16], layout: &IsaLayout) -> Vec<(InterchangeNote, Optio
         out.push((
             InterchangeNote::InvalidDate,
             Some(9),
-            format!(
-                "interchange date {} (ISA09) is not a valid YYMMDD date",
-                quote(f[8], 10)
-            ),
+            format!("interchange date {} (ISA09) is not a valid YYMMDD date", quote(f[8], 10)),
         ));
     }
     if f[9].len() != 4 || !common::time_ok(f[9]) {
         out.push((
             InterchangeNote::InvalidTime,
             Some(10),
-            format!(
-                "interchange time {} (ISA10) is not a valid HHMM time",
-                quote(f[9], 10)
-            ),
+            format!("interchange time {} (ISA10) is not a valid HHMM time", quote(f[9], 10)),
         ));
     }
     if f[11].len() != 5 || !is_digits(f[11]) {
         out.push((
             InterchangeNote::InvalidVersion,
             Some(12),
-            format!(
-                "interchange version {} (ISA12) is not 5 digits",
-                quote(f[11], 10)
-            ),
+            format!("interchange version {} (ISA12) is not 5 digits", quote(f[11], 10)),
         ));
     }
     if !is_digits(f[12]) || f[12].len() > 9 {
         out.push((
             InterchangeNote::InvalidControlNumber,
             Some(13),
-            format!(
-                "interchange control number {} (ISA13) is not 9 digits",
-                quote(f[12], 12)
-            ),
+            format!("interchange control number {} (ISA13) is not 9 digits", quote(f[12], 12)),
         ));
     }
     if f[13] != b"0" && f[13] != b"1" {
         out.push((
             InterchangeNote::InvalidAckRequested,
             Some(14),
-            format!(
-                "acknowledgment requested {} (ISA14) must be 0 or 1",
-                quote(f[13], 5)
-            ),
+            format!("acknowledgment requested {} (ISA14) must be 0 or 1", quote(f[13], 5)),
         ));
     }
     if f[14] != b"P" && f[14] != b"T" {
         out.push((
             InterchangeNote::InvalidTestIndicator,
             Some(15),
-            format!(
-                "usage indicator {} (ISA15) must be P (production) or T (test)",
-                quote(f[14], 5)
-            ),
+            format!("usage indicator {} (ISA15) must be P (production) or T (test)", quote(f[14], 5)),
         ));
     }
     let c = layout.separators.component;
@@ -782,10 +702,7 @@ fn check_isa(f: &[&[u8]; 16], layout: &IsaLayout) -> Vec<(InterchangeNote, Optio
         out.push((
             InterchangeNote::InvalidComponentSeparator,
             Some(16),
-            format!(
-                "the component separator (ISA16) is {}; it must be a punctuation character",
-                lexer::show_byte(c)
-            ),
+            format!("the component separator (ISA16) is {}; it must be a punctuation character", lexer::show_byte(c)),
         ));
     }
     out
@@ -800,9 +717,7 @@ fn version_supported(v: &[u8]) -> bool {
     if !is_digits(digits) {
         return false;
     }
-    let n = digits
-        .iter()
-        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let n = digits.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
     (3040..=5099).contains(&n)
 }
 
@@ -827,24 +742,14 @@ fn read_set(
 
     if st01.len() != 3 || !is_digits(st01) {
         set_errors.push(SetErrorCode::InvalidSetId);
-        errors.push(located(
-            &st,
-            Some(1),
-            format!(
-                "{} (ST01) is not a transaction set identifier",
-                quote(st01, 10)
-            ),
-        ));
+        errors.push(located(&st, Some(1), format!("{} (ST01) is not a transaction set identifier", quote(st01, 10))));
     }
     if st02.is_empty() || st02.len() > 9 {
         set_errors.push(SetErrorCode::InvalidControlNumber);
         errors.push(located(
             &st,
             Some(2),
-            format!(
-                "transaction set control number {} (ST02) must be 1 to 9 characters",
-                quote(st02, 12)
-            ),
+            format!("transaction set control number {} (ST02) must be 1 to 9 characters", quote(st02, 12)),
         ));
     } else if !g.st02.insert(ControlKey::of(st02)) {
         set_errors.push(SetErrorCode::DuplicateControlNumber);
@@ -890,9 +795,7 @@ fn read_set(
         }
         (None, c) => {
             set_errors.push(SetErrorCode::TrailerMissing);
-            let (index, id, why) = c.map_or((st.index(), "ST".to_string(), String::new()), |c| {
-                (c.index, c.id, c.why)
-            });
+            let (index, id, why) = c.map_or((st.index(), "ST".to_string(), String::new()), |c| (c.index, c.id, c.why));
             errors.push(X12Error {
                 segment_index: index,
                 segment_id: id,
@@ -915,10 +818,7 @@ fn read_set(
             located(
                 &st,
                 Some(1),
-                format!(
-                    "transaction set {} is not supported: dropgate reads 850, 860, 997 and 999",
-                    quote(st01, 10)
-                ),
+                format!("transaction set {} is not supported: dropgate reads 850, 860, 997 and 999", quote(st01, 10)),
             ),
         );
     } else if let Some(se) = &se {
@@ -932,16 +832,10 @@ fn read_set(
     if !iss.is_empty() {
         set_errors.push(SetErrorCode::SegmentsInError);
     }
-    let code = if set_errors.is_empty() {
-        AckCode::Accepted
-    } else {
-        AckCode::Rejected
-    };
+    let code = if set_errors.is_empty() { AckCode::Accepted } else { AckCode::Rejected };
     let document = match (code, document) {
         (AckCode::Accepted, Some(d)) => d,
-        _ if !supported => Document::Unsupported {
-            set_id: set_id.clone(),
-        },
+        _ if !supported => Document::Unsupported { set_id: set_id.clone() },
         _ => Document::Rejected,
     };
     errors.append(&mut iss.errors);

@@ -42,10 +42,7 @@ pub(crate) struct IsaLayout {
 impl IsaLayout {
     /// The bytes of ISA`n` (1-based) inside `isa` (which starts at `I`).
     pub fn field<'a>(&self, isa: &'a [u8], n: usize) -> &'a [u8] {
-        n.checked_sub(1)
-            .and_then(|k| self.fields.get(k))
-            .and_then(|&(s, e)| isa.get(s..e))
-            .unwrap_or(b"")
+        n.checked_sub(1).and_then(|k| self.fields.get(k)).and_then(|&(s, e)| isa.get(s..e)).unwrap_or(b"")
     }
 }
 
@@ -90,11 +87,7 @@ pub(crate) fn parse_isa(bytes: &[u8]) -> Result<IsaLayout, String> {
     for (k, slot) in fields.iter_mut().enumerate().take(15) {
         let window = bytes.get(i..limit).unwrap_or(b"");
         let Some(rel) = memchr(e, window) else {
-            return Err(format!(
-                "ISA has only {} of its 16 elements (element separator {})",
-                k + 1,
-                show_byte(e)
-            ));
+            return Err(format!("ISA has only {} of its 16 elements (element separator {})", k + 1, show_byte(e)));
         };
         *slot = (i, i + rel);
         i += rel + 1;
@@ -112,10 +105,7 @@ pub(crate) fn parse_isa(bytes: &[u8]) -> Result<IsaLayout, String> {
         return Err("the file ends right after ISA16: there is no segment terminator".to_string());
     };
     if c == e {
-        return Err(format!(
-            "ISA16 (component separator) is {}, the same as the element separator",
-            show_byte(c)
-        ));
+        return Err(format!("ISA16 (component separator) is {}, the same as the element separator", show_byte(c)));
     }
     if t.is_ascii_alphanumeric() || t == b' ' || t == b'\t' || t == 0 {
         return Err(format!(
@@ -124,16 +114,11 @@ pub(crate) fn parse_isa(bytes: &[u8]) -> Result<IsaLayout, String> {
         ));
     }
     if t == e || t == c {
-        return Err(format!(
-            "the segment terminator {} is the same as another separator",
-            show_byte(t)
-        ));
+        return Err(format!("the segment terminator {} is the same as another separator", show_byte(t)));
     }
     let version = bytes.get(fields[11].0..fields[11].1).unwrap_or(b"");
     let version_no = if version.len() == 5 && version.iter().all(u8::is_ascii_digit) {
-        version
-            .iter()
-            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+        version.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
     } else {
         0
     };
@@ -150,18 +135,9 @@ pub(crate) fn parse_isa(bytes: &[u8]) -> Result<IsaLayout, String> {
         }
         _ => None,
     };
-    let bad_width = fields
-        .iter()
-        .zip(ISA_WIDTHS)
-        .position(|(&(s, end), w)| end - s != w)
-        .map(|k| k + 1);
+    let bad_width = fields.iter().zip(ISA_WIDTHS).position(|(&(s, end), w)| end - s != w).map(|k| k + 1);
     Ok(IsaLayout {
-        separators: Separators {
-            element: e,
-            component: c,
-            repetition,
-            segment: t,
-        },
+        separators: Separators { element: e, component: c, repetition, segment: t },
         fields,
         len: i + 1,
         end: ti + 1,
@@ -225,11 +201,7 @@ impl<'a> Segment<'a> {
     /// `all().nth(n)` element `n`.
     #[inline]
     pub fn all(&self) -> Elements<'a> {
-        Elements {
-            rest: self.raw,
-            sep: self.sep.element,
-            done: false,
-        }
+        Elements { rest: self.raw, sep: self.sep.element, done: false }
     }
 
     /// The elements after the identifier, as sent (possibly empty).
@@ -255,11 +227,7 @@ impl<'a> Segment<'a> {
 
     /// The components of one element value, split by the component separator.
     pub fn components(&self, value: &'a [u8]) -> Elements<'a> {
-        Elements {
-            rest: value,
-            sep: self.sep.component,
-            done: false,
-        }
+        Elements { rest: value, sep: self.sep.component, done: false }
     }
 
     /// Fills `buf` with the identifier and every element (`buf[n]` is element `n`).
@@ -316,10 +284,7 @@ fn filler_table(sep: &Separators) -> [bool; 256] {
     let mut t = [false; 256];
     for (b, slot) in t.iter_mut().enumerate() {
         let b = b as u8;
-        *slot = is_filler_byte(b)
-            && b != sep.element
-            && b != sep.component
-            && Some(b) != sep.repetition;
+        *slot = is_filler_byte(b) && b != sep.element && b != sep.component && Some(b) != sep.repetition;
     }
     t
 }
@@ -435,22 +400,14 @@ impl<'a> Iterator for Segments<'a> {
                         self.pos = p + layout.end;
                         self.index += 1;
                         self.isa = Some(Ok(layout));
-                        return Some(Segment {
-                            raw: &rest[..len],
-                            sep: self.sep,
-                            index: self.index,
-                            offset: p,
-                        });
+                        return Some(Segment { raw: &rest[..len], sep: self.sep, index: self.index, offset: p });
                     }
                     Err(why) => self.isa = Some(Err(why)),
                 }
             }
-            let end = if self.newline_terminated {
-                memchr2(b'\r', b'\n', rest)
-            } else {
-                memchr(self.sep.segment, rest)
-            }
-            .unwrap_or(rest.len());
+            let end =
+                if self.newline_terminated { memchr2(b'\r', b'\n', rest) } else { memchr(self.sep.segment, rest) }
+                    .unwrap_or(rest.len());
             let mut seg = &rest[..end];
             while let [head @ .., last] = seg {
                 if self.filler[*last as usize] {
@@ -464,12 +421,7 @@ impl<'a> Iterator for Segments<'a> {
                 continue;
             }
             self.index += 1;
-            return Some(Segment {
-                raw: seg,
-                sep: self.sep,
-                index: self.index,
-                offset: p,
-            });
+            return Some(Segment { raw: seg, sep: self.sep, index: self.index, offset: p });
         }
     }
 }
@@ -506,26 +458,18 @@ pub fn segments(bytes: &[u8]) -> Result<Segments<'_>, X12Error> {
 }
 
 pub(crate) fn file_error(message: impl Into<String>) -> X12Error {
-    X12Error {
-        segment_index: 0,
-        segment_id: String::new(),
-        element: None,
-        component: None,
-        message: message.into(),
-    }
+    X12Error { segment_index: 0, segment_id: String::new(), element: None, component: None, message: message.into() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00401*000000001*0*P*>~";
+    const ISA: &str =
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00401*000000001*0*P*>~";
 
     fn ids(bytes: &[u8]) -> Vec<String> {
-        segments(bytes)
-            .unwrap()
-            .map(|s| String::from_utf8_lossy(s.id()).into_owned())
-            .collect()
+        segments(bytes).unwrap().map(|s| String::from_utf8_lossy(s.id()).into_owned()).collect()
     }
 
     #[test]
@@ -541,36 +485,18 @@ mod tests {
         assert_eq!(l.separators.repetition, None);
         assert_eq!(l.field(ISA.as_bytes(), 13), b"000000001");
         let v5 = ISA.replace("00401", "00501");
-        assert_eq!(
-            parse_isa(v5.as_bytes()).unwrap().separators.repetition,
-            Some(b'^')
-        );
+        assert_eq!(parse_isa(v5.as_bytes()).unwrap().separators.repetition, Some(b'^'));
         let u5 = ISA.replace("*^*00401", "*U*00501");
-        assert_eq!(
-            parse_isa(u5.as_bytes()).unwrap().separators.repetition,
-            None
-        );
+        assert_eq!(parse_isa(u5.as_bytes()).unwrap().separators.repetition, None);
     }
 
     #[test]
     fn splits_with_each_terminator() {
-        let body = [
-            "GS*PO*A*B*20240101*1200*1*X*004010",
-            "ST*850*0001",
-            "SE*2*0001",
-            "GE*1*1",
-            "IEA*1*000000001",
-        ];
+        let body = ["GS*PO*A*B*20240101*1200*1*X*004010", "ST*850*0001", "SE*2*0001", "GE*1*1", "IEA*1*000000001"];
         let isa = &ISA[..105];
-        for (term, after) in [
-            ("~", ""),
-            ("~", "\n"),
-            ("~", "\r\n"),
-            ("\n", ""),
-            ("\r", ""),
-            ("\r", "\n"),
-            ("~", "\n\n   "),
-        ] {
+        for (term, after) in
+            [("~", ""), ("~", "\n"), ("~", "\r\n"), ("\n", ""), ("\r", ""), ("\r", "\n"), ("~", "\n\n   ")]
+        {
             let mut text = format!("{isa}{term}{after}");
             for s in body {
                 text.push_str(s);
@@ -579,11 +505,7 @@ mod tests {
             }
             text.push_str("\n\n");
             let got = ids(text.as_bytes());
-            assert_eq!(
-                got,
-                ["ISA", "GS", "ST", "SE", "GE", "IEA"],
-                "{term:?}{after:?}"
-            );
+            assert_eq!(got, ["ISA", "GS", "ST", "SE", "GE", "IEA"], "{term:?}{after:?}");
         }
     }
 

@@ -84,14 +84,7 @@ fn bch(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], oc: &mut OrderChange) {
             iss.missing(seg, n as u32, reference, format_args!("{what}"));
         }
     }
-    iss.max_len(
-        seg,
-        f,
-        3,
-        324,
-        22,
-        format_args!("BCH: purchase order number"),
-    );
+    iss.max_len(seg, f, 3, 324, 22, format_args!("BCH: purchase order number"));
     oc.purpose = req(f, 1);
     oc.order_type = req(f, 2);
     oc.po_number = req(f, 3);
@@ -102,29 +95,14 @@ fn bch(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], oc: &mut OrderChange) {
 /// POC: one line change, checked.
 fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> LineChange {
     let number = el(f, 1);
-    let label = LineLabel {
-        seg: "POC",
-        number,
-        position,
-    };
+    let label = LineLabel { seg: "POC", number, position };
     iss.max_len(seg, f, 1, 350, 20, format_args!("{label}: line number"));
     let code = el(f, 2);
     if code.is_empty() {
-        iss.missing(
-            seg,
-            2,
-            670,
-            format_args!("{label}: change or response type code"),
-        );
+        iss.missing(seg, 2, 670, format_args!("{label}: change or response type code"));
     }
     let quantity = iss.decimal(seg, f, 3, 330, format_args!("{label}: quantity ordered"));
-    let quantity_left = iss.decimal(
-        seg,
-        f,
-        4,
-        671,
-        format_args!("{label}: quantity left to receive"),
-    );
+    let quantity_left = iss.decimal(seg, f, 4, 671, format_args!("{label}: quantity left to receive"));
     let unit = el(f, 5);
     if unit.is_empty() {
         if !el(f, 3).is_empty() {
@@ -134,10 +112,7 @@ fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Lin
                 Some(355),
                 ElementErrorCode::ConditionalMissing,
                 b"",
-                format!(
-                    "{label}: the unit of measure (POC05) is missing for quantity {}",
-                    common::quote(el(f, 3), 20)
-                ),
+                format!("{label}: the unit of measure (POC05) is missing for quantity {}", common::quote(el(f, 3), 20)),
             );
         }
     } else {
@@ -146,11 +121,7 @@ fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Lin
     let unit_price = iss.decimal(seg, f, 6, 212, format_args!("{label}: unit price"));
     let ids = po850::item_ids(iss, seg, f, 8, &label);
     LineChange {
-        line_number: if number.is_empty() {
-            position.to_string()
-        } else {
-            common::text(number)
-        },
+        line_number: if number.is_empty() { position.to_string() } else { common::text(number) },
         change_code: common::text(code),
         quantity,
         quantity_left,
@@ -162,12 +133,7 @@ fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Lin
 }
 
 /// Reads the segments between ST and SE of an 860.
-pub(crate) fn read(
-    st: &Segment<'_>,
-    body: &[Segment<'_>],
-    se: &Segment<'_>,
-    iss: &mut Issues,
-) -> OrderChange {
+pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss: &mut Issues) -> OrderChange {
     let mut oc = OrderChange::default();
     let mut f: Vec<&[u8]> = Vec::with_capacity(32);
     let mut state = Loop::Header;
@@ -244,10 +210,7 @@ pub(crate) fn read(
                     seg,
                     None,
                     SegmentErrorCode::OutOfSequence,
-                    format!(
-                        "{} is not inside an N1 loop: the address has no party",
-                        common::text(id)
-                    ),
+                    format!("{} is not inside an N1 loop: the address has no party", common::text(id)),
                 ),
             },
             b"POC" => {
@@ -291,8 +254,7 @@ pub(crate) fn read(
             2,
             st.index(),
             "ST",
-            "the 860 has no BCH segment: the purchase order number and change purpose are missing"
-                .to_string(),
+            "the 860 has no BCH segment: the purchase order number and change purpose are missing".to_string(),
         );
     }
     // A whole-order cancellation (BCH01 = 01) needs no POC lines.

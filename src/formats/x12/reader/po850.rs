@@ -10,8 +10,7 @@
 use super::common::{self, el, opt, req, Issues, LineLabel};
 use super::lexer::Segment;
 use crate::domain::{
-    Carrier, Charge, Comm, Contact, DateRef, ItemId, Note, OrderLine, Pack, Party, PriceInfo,
-    PurchaseOrder, Reference,
+    Carrier, Charge, Comm, Contact, DateRef, ItemId, Note, OrderLine, Pack, Party, PriceInfo, PurchaseOrder, Reference,
 };
 use crate::formats::x12::ack::{ElementErrorCode, SegmentErrorCode};
 
@@ -93,10 +92,7 @@ pub(crate) fn known(id: &[u8]) -> bool {
 pub(crate) fn unknown_segment(iss: &mut Issues, seg: &Segment<'_>, set: &str) {
     let id = seg.id();
     let (code, what) = if common::is_segment_id(id) {
-        (
-            SegmentErrorCode::Unexpected,
-            format!("segment {} does not belong in an {set}", common::text(id)),
-        )
+        (SegmentErrorCode::Unexpected, format!("segment {} does not belong in an {set}", common::text(id)))
     } else {
         (
             SegmentErrorCode::Unrecognized,
@@ -165,12 +161,7 @@ impl NoteDraft {
             &text,
             drop_ship,
         );
-        Ok(Note {
-            kind,
-            qualifier: self.qualifier,
-            reference: self.reference.or(self.description),
-            text,
-        })
+        Ok(Note { kind, qualifier: self.qualifier, reference: self.reference.or(self.description), text })
     }
 }
 
@@ -178,11 +169,7 @@ impl NoteDraft {
 /// value, each kept as a reference of its own right after the main one,
 /// with a description naming the REF it came from.
 pub(crate) fn references(seg: &Segment<'_>, f: &[&[u8]], out: &mut Vec<Reference>) {
-    let main = Reference {
-        qualifier: req(f, 1),
-        value: req(f, 2),
-        description: opt(f, 3),
-    };
+    let main = Reference { qualifier: req(f, 1), value: req(f, 2), description: opt(f, 3) };
     let c040 = el(f, 4);
     let mut extra = Vec::new();
     if !c040.is_empty() {
@@ -210,17 +197,10 @@ pub(crate) fn contact(f: &[&[u8]]) -> Contact {
     for n in [3, 5, 7] {
         let (q, v) = (el(f, n), el(f, n + 1));
         if !q.is_empty() || !v.is_empty() {
-            comms.push(Comm {
-                qualifier: common::text(q),
-                value: common::text(v),
-            });
+            comms.push(Comm { qualifier: common::text(q), value: common::text(v) });
         }
     }
-    Contact {
-        function: req(f, 1),
-        name: opt(f, 2),
-        comms,
-    }
+    Contact { function: req(f, 1), name: opt(f, 2), comms }
 }
 
 /// DTM: qualifier, date (CCYYMMDD), time and zone, checked.
@@ -230,13 +210,7 @@ pub(crate) fn date_ref(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Opti
         iss.missing(seg, 1, 374, format_args!("date qualifier"));
     }
     let raw_date = el(f, 2);
-    let date = iss.date(
-        seg,
-        f,
-        2,
-        373,
-        format_args!("DTM {}: date", common::text(qualifier)),
-    );
+    let date = iss.date(seg, f, 2, 373, format_args!("DTM {}: date", common::text(qualifier)));
     let time = el(f, 3);
     if !time.is_empty() && !common::time_ok(time) {
         iss.element(
@@ -245,11 +219,7 @@ pub(crate) fn date_ref(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Opti
             Some(337),
             ElementErrorCode::InvalidTime,
             time,
-            format!(
-                "DTM {}: time {} is not a valid time (HHMM[SS])",
-                common::text(qualifier),
-                common::quote(time, 20)
-            ),
+            format!("DTM {}: time {} is not a valid time (HHMM[SS])", common::text(qualifier), common::quote(time, 20)),
         );
     }
     if raw_date.is_empty() && el(f, 6).is_empty() {
@@ -259,34 +229,19 @@ pub(crate) fn date_ref(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Opti
             Some(373),
             ElementErrorCode::ConditionalMissing,
             b"",
-            format!(
-                "DTM {}: the date (DTM02) is missing",
-                common::text(qualifier)
-            ),
+            format!("DTM {}: the date (DTM02) is missing", common::text(qualifier)),
         );
     }
     let date = date.or_else(|| {
         // DTM05 D8 + DTM06: a date in the period element.
-        (el(f, 5) == b"D8")
-            .then(|| common::date(el(f, 6)))
-            .flatten()
+        (el(f, 5) == b"D8").then(|| common::date(el(f, 6))).flatten()
     })?;
-    Some(DateRef {
-        qualifier: common::text(qualifier),
-        date,
-        time: opt(f, 3),
-        zone: opt(f, 4),
-    })
+    Some(DateRef { qualifier: common::text(qualifier), date, time: opt(f, 3), zone: opt(f, 4) })
 }
 
 /// TD5: carrier, mode, routing and service level (TD512, else TD508).
 pub(crate) fn carrier(f: &[&[u8]]) -> Carrier {
-    Carrier {
-        scac: opt(f, 3),
-        mode: opt(f, 4),
-        routing: opt(f, 5),
-        service_level: opt(f, 12).or_else(|| opt(f, 8)),
-    }
+    Carrier { scac: opt(f, 3), mode: opt(f, 4), routing: opt(f, 5), service_level: opt(f, 12).or_else(|| opt(f, 8)) }
 }
 
 /// N1: a party with its role and id, checked.
@@ -310,24 +265,14 @@ pub(crate) fn party(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Party {
             ),
         );
     }
-    Party {
-        role: common::text(role),
-        name: opt(f, 2),
-        id_qualifier: opt(f, 3),
-        id: opt(f, 4),
-        ..Party::default()
-    }
+    Party { role: common::text(role), name: opt(f, 2), id_qualifier: opt(f, 3), id: opt(f, 4), ..Party::default() }
 }
 
 /// N2/N3/N4 into the party of the open N1 loop.
 pub(crate) fn party_detail(p: &mut Party, id: &[u8], f: &[&[u8]]) {
     match id {
-        b"N2" => p
-            .extra_names
-            .extend([opt(f, 1), opt(f, 2)].into_iter().flatten()),
-        b"N3" => p
-            .address
-            .extend([opt(f, 1), opt(f, 2)].into_iter().flatten()),
+        b"N2" => p.extra_names.extend([opt(f, 1), opt(f, 2)].into_iter().flatten()),
+        b"N3" => p.address.extend([opt(f, 1), opt(f, 2)].into_iter().flatten()),
         b"N4" => {
             p.city = opt(f, 1).or(p.city.take());
             p.state = opt(f, 2).or(p.state.take());
@@ -342,12 +287,7 @@ pub(crate) fn party_detail(p: &mut Party, id: &[u8], f: &[&[u8]]) {
 pub(crate) fn charge(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Charge {
     let indicator = el(f, 1);
     if indicator.is_empty() {
-        iss.missing(
-            seg,
-            1,
-            248,
-            format_args!("SAC: allowance or charge indicator"),
-        );
+        iss.missing(seg, 1, 248, format_args!("SAC: allowance or charge indicator"));
     }
     let amount = el(f, 5);
     let amount = if amount.is_empty() {
@@ -369,13 +309,7 @@ pub(crate) fn charge(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Charge
         }
     };
     let percent = iss.decimal(seg, f, 7, 332, format_args!("SAC: percent"));
-    Charge {
-        indicator: common::text(indicator),
-        code: req(f, 2),
-        amount,
-        percent,
-        description: opt(f, 15),
-    }
+    Charge { indicator: common::text(indicator), code: req(f, 2), amount, percent, description: opt(f, 15) }
 }
 
 /// CTP: class of trade, price qualifier and unit price.
@@ -416,10 +350,7 @@ pub(crate) fn item_ids(
                 Some(234),
                 ElementErrorCode::ConditionalMissing,
                 b"",
-                format!(
-                    "{label}: product id qualifier {} has no value",
-                    common::quote(q, 5)
-                ),
+                format!("{label}: product id qualifier {} has no value", common::quote(q, 5)),
             );
         } else if q.is_empty() && !v.is_empty() {
             iss.element(
@@ -428,16 +359,10 @@ pub(crate) fn item_ids(
                 Some(235),
                 ElementErrorCode::ConditionalMissing,
                 b"",
-                format!(
-                    "{label}: product id {} has no qualifier",
-                    common::quote(v, 40)
-                ),
+                format!("{label}: product id {} has no qualifier", common::quote(v, 40)),
             );
         } else if !q.is_empty() {
-            ids.push(ItemId {
-                qualifier: common::text(q),
-                value: common::text(v),
-            });
+            ids.push(ItemId { qualifier: common::text(q), value: common::text(v) });
         }
         n += 2;
     }
@@ -467,10 +392,7 @@ pub(crate) fn check_unit(
             Some(reference),
             code,
             unit,
-            format!(
-                "{label}: unit of measure {} is not a 2-character code",
-                common::quote(unit, 20)
-            ),
+            format!("{label}: unit of measure {} is not a 2-character code", common::quote(unit, 20)),
         );
     }
 }
@@ -478,11 +400,7 @@ pub(crate) fn check_unit(
 /// PO1: one order line, checked.
 fn line(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> OrderLine {
     let number = el(f, 1);
-    let label = LineLabel {
-        seg: "PO1",
-        number,
-        position,
-    };
+    let label = LineLabel { seg: "PO1", number, position };
     iss.max_len(seg, f, 1, 350, 20, format_args!("{label}: line number"));
     let q = el(f, 2);
     let quantity = if q.is_empty() {
@@ -500,10 +418,7 @@ fn line(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Or
                 Some(355),
                 ElementErrorCode::ConditionalMissing,
                 b"",
-                format!(
-                    "{label}: the unit of measure (PO103) is missing for quantity {}",
-                    common::quote(q, 20)
-                ),
+                format!("{label}: the unit of measure (PO103) is missing for quantity {}", common::quote(q, 20)),
             );
         }
     } else {
@@ -512,11 +427,7 @@ fn line(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Or
     let unit_price = iss.decimal(seg, f, 4, 212, format_args!("{label}: unit price"));
     let ids = item_ids(iss, seg, f, 6, &label);
     OrderLine {
-        line_number: if number.is_empty() {
-            position.to_string()
-        } else {
-            common::text(number)
-        },
+        line_number: if number.is_empty() { position.to_string() } else { common::text(number) },
         quantity: quantity.unwrap_or_default(),
         unit: common::text(unit),
         unit_price,
@@ -595,10 +506,7 @@ pub(crate) fn ctt_count(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Opt
                 Some(354),
                 ElementErrorCode::InvalidCharacter,
                 v,
-                format!(
-                    "CTT: number of line items {} is not a whole number",
-                    common::quote(v, 20)
-                ),
+                format!("CTT: number of line items {} is not a whole number", common::quote(v, 20)),
             );
             None
         }
@@ -606,12 +514,7 @@ pub(crate) fn ctt_count(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Opt
 }
 
 /// Reports a CTT01 that does not match the number of lines.
-pub(crate) fn check_ctt(
-    iss: &mut Issues,
-    ctt: Option<(Segment<'_>, u32)>,
-    lines: usize,
-    what: &str,
-) {
+pub(crate) fn check_ctt(iss: &mut Issues, ctt: Option<(Segment<'_>, u32)>, lines: usize, what: &str) {
     if let Some((seg, n)) = ctt {
         if n as usize != lines {
             iss.element(
@@ -638,14 +541,7 @@ fn beg(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], po: &mut PurchaseOrder)
             iss.missing(seg, n as u32, reference, format_args!("{what}"));
         }
     }
-    iss.max_len(
-        seg,
-        f,
-        3,
-        324,
-        22,
-        format_args!("BEG: purchase order number"),
-    );
+    iss.max_len(seg, f, 3, 324, 22, format_args!("BEG: purchase order number"));
     po.purpose = req(f, 1);
     po.order_type = req(f, 2);
     po.po_number = req(f, 3);
@@ -656,12 +552,7 @@ fn beg(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], po: &mut PurchaseOrder)
 /// Reads the segments between ST and SE of an 850.
 ///
 /// `st` and `se` are the envelope segments (for locating "missing" errors).
-pub(crate) fn read(
-    st: &Segment<'_>,
-    body: &[Segment<'_>],
-    se: &Segment<'_>,
-    iss: &mut Issues,
-) -> PurchaseOrder {
+pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss: &mut Issues) -> PurchaseOrder {
     let mut po = PurchaseOrder::default();
     let mut f: Vec<&[u8]> = Vec::with_capacity(32);
     let mut state = Loop::Header;
@@ -767,10 +658,7 @@ pub(crate) fn read(
                     seg,
                     None,
                     SegmentErrorCode::OutOfSequence,
-                    format!(
-                        "{} is not inside an N1 loop: the address has no party",
-                        common::text(id)
-                    ),
+                    format!("{} is not inside an N1 loop: the address has no party", common::text(id)),
                 ),
             },
             b"PO1" => {
@@ -828,8 +716,7 @@ pub(crate) fn read(
             2,
             st.index(),
             "ST",
-            "the 850 has no BEG segment: the purchase order number, type and date are missing"
-                .to_string(),
+            "the 850 has no BEG segment: the purchase order number, type and date are missing".to_string(),
         );
     }
     if po.lines.is_empty() {
@@ -847,10 +734,7 @@ pub(crate) fn read(
 
 /// Sets each line's description from its PID05s (line number 1-based),
 /// several joined with a space.
-pub(crate) fn join_descriptions<L: HasDescription>(
-    lines: &mut [L],
-    descriptions: Vec<(usize, String)>,
-) {
+pub(crate) fn join_descriptions<L: HasDescription>(lines: &mut [L], descriptions: Vec<(usize, String)>) {
     for (n, d) in descriptions {
         if let Some(l) = n.checked_sub(1).and_then(|i| lines.get_mut(i)) {
             let slot = l.description_mut();
