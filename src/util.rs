@@ -77,7 +77,7 @@ mod tests {
     #[test]
     fn hashes_and_names() {
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(safe_file_name("../a b/855.edi"), "__a_b_855.edi");
+        assert_eq!(safe_file_name("../a b/855.edi"), "_._a_b_855.edi");
         assert_eq!(safe_file_name(""), "_");
     }
 }
