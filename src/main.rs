@@ -1,4 +1,5 @@
 use clap::Parser;
+use std::io::IsTerminal;
 
 fn main() {
     let cli = dropgate::cli::Cli::parse();
@@ -9,6 +10,7 @@ fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let code = match dropgate::cli::run(cli) {
         Ok(code) => code,
