@@ -33,9 +33,9 @@ fn isa_field(s: &str, width: usize) -> String {
 /// `~` + newline terminated, from `sender` to `receiver`.
 pub fn x12_850(sender: &PartyId, receiver: &PartyId, isa_control: u32, orders: &[SamplePo]) -> Vec<u8> {
     let mut out = String::with_capacity(600 * orders.len() + 300);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "ISA*00*{}*00*{}*{}*{}*{}*{}*261123*0900*U*00401*{:09}*0*P*>~\n",
+        "ISA*00*{}*00*{}*{}*{}*{}*{}*261123*0900*U*00401*{:09}*0*P*>~",
         " ".repeat(10),
         " ".repeat(10),
         sender.qualifier,
@@ -44,7 +44,7 @@ pub fn x12_850(sender: &PartyId, receiver: &PartyId, isa_control: u32, orders: &
         isa_field(&receiver.id, 15),
         isa_control
     );
-    let _ = write!(out, "GS*PO*{}*{}*20261123*0900*{isa_control}*X*004010~\n", sender.id, receiver.id);
+    let _ = writeln!(out, "GS*PO*{}*{}*20261123*0900*{isa_control}*X*004010~", sender.id, receiver.id);
     for (n, po) in orders.iter().enumerate() {
         let mut segs: Vec<String> = Vec::new();
         segs.push(format!("ST*850*{:04}", n + 1));
@@ -69,7 +69,7 @@ pub fn x12_850(sender: &PartyId, receiver: &PartyId, isa_control: u32, orders: &
             out.push_str(s);
             out.push_str("~\n");
         }
-        let _ = write!(out, "SE*{count}*{:04}~\n", n + 1);
+        let _ = writeln!(out, "SE*{count}*{:04}~", n + 1);
     }
     let _ = write!(out, "GE*{}*{isa_control}~\nIEA*1*{isa_control:09}~\n", orders.len());
     out.into_bytes()

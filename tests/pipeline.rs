@@ -169,7 +169,7 @@ fn acknowledgements(db: &common::TestDb) {
         "ACMEHOME",
         11,
         "FA",
-        &["ST*997*0001", &format!("AK1*PR*{gs855}"), "AK2*855*0001", "AK5*R*5", &format!("AK9*R*1*1*0"), "SE*6*0001"],
+        &["ST*997*0001", &format!("AK1*PR*{gs855}"), "AK2*855*0001", "AK5*R*5", "AK9*R*1*1*0", "SE*6*0001"],
     );
     let (_, s) = ingest(&mut conn, "fa.edi", &fa);
     assert_eq!(s.acks_received, 1, "{s:?}");
