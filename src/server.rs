@@ -9,7 +9,8 @@ use notify::{RecursiveMode, Watcher};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
@@ -75,6 +76,7 @@ fn intake_loop(
     let rescan = Duration::from_millis(cfg.intake.rescan_ms.max(50));
     let settle = Duration::from_millis(cfg.intake.settle_ms);
     let mut recovered = false;
+    let renamed: Arc<Mutex<HashSet<PathBuf>>> = Arc::default();
     while !stop.load(Ordering::SeqCst) {
         let mut conn = match store.conn() {
             Ok(c) => c,
@@ -109,8 +111,19 @@ fn intake_loop(
         };
         let dirs: Vec<PathBuf> = folders.iter().map(|w| w.inbound.clone()).collect();
         if dirs != watching {
-            let tx = wake_self.clone();
-            match notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+            let (tx, seen) = (wake_self.clone(), renamed.clone());
+            match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+                if let Ok(ev) = res {
+                    // A file renamed into place is complete: take it without waiting to settle.
+                    if let notify::EventKind::Modify(notify::event::ModifyKind::Name(
+                        notify::event::RenameMode::To | notify::event::RenameMode::Both,
+                    )) = ev.kind
+                    {
+                        if let (Ok(mut set), Some(to)) = (seen.lock(), ev.paths.last()) {
+                            set.insert(to.clone());
+                        }
+                    }
+                }
                 let _ = tx.send(());
             }) {
                 Ok(mut w) => {
@@ -128,14 +141,15 @@ fn intake_loop(
             }
             watching = dirs;
         }
-        let s = folder::scan_once(&mut conn, cfg, &folders, &|| stop.load(Ordering::SeqCst));
+        let ready: HashSet<PathBuf> = renamed.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+        let (s, settling) = folder::scan_once(&mut conn, cfg, &folders, &ready, &|| stop.load(Ordering::SeqCst));
         drop(conn);
         if s.outbound > 0 || s.documents > 0 {
             let _ = deliver.send(());
         }
         // Wait for a notification or the next rescan; a file still settling
         // is looked at again once it may have settled.
-        let wait = if s.documents > 0 { settle.min(rescan) } else { rescan };
+        let wait = if settling { (settle / 2).max(Duration::from_millis(20)).min(rescan) } else { rescan };
         match wake.recv_timeout(wait) {
             Ok(()) => {
                 // Let a burst of events for one file pass, then let it settle.

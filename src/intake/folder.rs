@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::pipeline::{self, Summary};
 use crate::store::documents::{self, Arrival};
 use crate::store::{retailers, Conn};
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -42,10 +43,13 @@ pub fn watched(conn: &mut Conn, cfg: &Config) -> crate::store::Result<Vec<Watche
     Ok(out)
 }
 
-/// Files in `dir` ready to be taken, oldest first.
-pub fn ready_files(dir: &Path, settle: Duration) -> std::io::Result<Vec<PathBuf>> {
+/// Files in `dir` ready to be taken, oldest first: settled, or renamed
+/// into place (`renamed` holds the paths file notifications saw arrive by
+/// a rename).
+pub fn ready_files(dir: &Path, settle: Duration, renamed: &HashSet<PathBuf>) -> std::io::Result<Ready> {
     let now = SystemTime::now();
     let mut files: Vec<(SystemTime, PathBuf)> = Vec::new();
+    let mut settling = false;
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -58,12 +62,21 @@ pub fn ready_files(dir: &Path, settle: Duration) -> std::io::Result<Vec<PathBuf>
             continue;
         }
         let modified = meta.modified().unwrap_or(now);
-        if now.duration_since(modified).unwrap_or_default() >= settle {
+        if renamed.contains(&entry.path()) || now.duration_since(modified).unwrap_or_default() >= settle {
             files.push((modified, entry.path()));
+        } else {
+            settling = true;
         }
     }
     files.sort();
-    Ok(files.into_iter().map(|(_, p)| p).collect())
+    Ok(Ready { files: files.into_iter().map(|(_, p)| p).collect(), settling })
+}
+
+/// What a folder holds: files to take now, and whether others are still settling.
+#[derive(Debug, Default)]
+pub struct Ready {
+    pub files: Vec<PathBuf>,
+    pub settling: bool,
 }
 
 /// Takes one file: ledger, processing, then the move.
@@ -122,17 +135,28 @@ fn move_aside(path: &Path, dir: &Path, reason: Option<&str>) -> std::io::Result<
     Ok(target)
 }
 
-/// Scans every watched folder once and takes what is ready.
-pub fn scan_once(conn: &mut Conn, cfg: &Config, folders: &[Watched], stop: &dyn Fn() -> bool) -> Summary {
+/// Scans every watched folder once and takes what is ready. The flag says
+/// whether some file is still settling (look again soon).
+pub fn scan_once(
+    conn: &mut Conn,
+    cfg: &Config,
+    folders: &[Watched],
+    renamed: &HashSet<PathBuf>,
+    stop: &dyn Fn() -> bool,
+) -> (Summary, bool) {
     let settle = Duration::from_millis(cfg.intake.settle_ms);
     let mut total = Summary::default();
+    let mut settling = false;
     for w in folders {
         if let Err(e) = fs::create_dir_all(&w.inbound) {
             tracing::error!(retailer = %w.retailer, dir = %w.inbound.display(), "cannot create the inbound folder: {e}");
             continue;
         }
-        let files = match ready_files(&w.inbound, settle) {
-            Ok(f) => f,
+        let files = match ready_files(&w.inbound, settle, renamed) {
+            Ok(r) => {
+                settling |= r.settling;
+                r.files
+            }
             Err(e) => {
                 tracing::error!(retailer = %w.retailer, dir = %w.inbound.display(), "cannot list the inbound folder: {e}");
                 continue;
@@ -140,7 +164,7 @@ pub fn scan_once(conn: &mut Conn, cfg: &Config, folders: &[Watched], stop: &dyn 
         };
         for path in files {
             if stop() {
-                return total;
+                return (total, settling);
             }
             match take_file(conn, cfg, w, &path) {
                 Ok(s) => total.add(&s),
@@ -150,5 +174,39 @@ pub fn scan_once(conn: &mut Conn, cfg: &Config, folders: &[Watched], stop: &dyn 
             }
         }
     }
-    total
+    (total, settling)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_are_left_alone() {
+        for n in [".hidden", "a.tmp", "PO1.edi.part", "x.filepart", "y.PARTIAL", "~lock", "z.edi.reason.txt"] {
+            assert!(is_temporary(n), "{n}");
+        }
+        for n in ["PO1.edi", "orders.x12", "850_1.txt", "part.edi"] {
+            assert!(!is_temporary(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn settled_or_renamed_files_are_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in ["a.edi", "b.edi.part", ".c.edi"] {
+            fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        fs::create_dir(dir.path().join(PROCESSED_DIR)).unwrap();
+        let none = HashSet::new();
+        let r = ready_files(dir.path(), Duration::ZERO, &none).unwrap();
+        assert_eq!(r.files, vec![dir.path().join("a.edi")]);
+        assert!(!r.settling);
+        // Just written: not settled yet, unless it arrived by a rename.
+        let r = ready_files(dir.path(), Duration::from_secs(3600), &none).unwrap();
+        assert!(r.files.is_empty() && r.settling);
+        let renamed: HashSet<PathBuf> = [dir.path().join("a.edi")].into_iter().collect();
+        let r = ready_files(dir.path(), Duration::from_secs(3600), &renamed).unwrap();
+        assert_eq!(r.files, vec![dir.path().join("a.edi")]);
+    }
 }
