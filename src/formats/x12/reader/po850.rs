@@ -95,7 +95,10 @@ pub(crate) fn unknown_segment(iss: &mut Issues, seg: &Segment<'_>, set: &str) {
     let (code, what) = if common::is_segment_id(id) {
         (
             SegmentErrorCode::Unexpected,
-            format!("segment {} does not belong in an {set}", common::text(id)),
+            format!(
+                "segment {} does not belong in transaction set {set}",
+                common::text(id)
+            ),
         )
     } else {
         (
@@ -751,7 +754,9 @@ pub(crate) fn read<'a>(
             b"TD5" => {
                 if state != Loop::LineN1 {
                     let c = carrier(f);
-                    if !po.carriers.contains(&c) {
+                    // The same routing repeated (per N1 or per line) is kept once;
+                    // the bound keeps a hostile file from costing n².
+                    if po.carriers.len() < 32 && !po.carriers.contains(&c) {
                         push1(&mut po.carriers, c);
                     }
                 }
