@@ -12,7 +12,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let file = reader::read(data);
     for e in file.all_errors() {
-        assert!(!e.message.trim().is_empty(), "error without a message: {e:?}");
+        assert!(
+            !e.message.trim().is_empty(),
+            "error without a message: {e:?}"
+        );
         let _ = e.to_string();
     }
     for ic in &file.interchanges {
