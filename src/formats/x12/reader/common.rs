@@ -472,6 +472,9 @@ impl Issues {
         what: fmt::Arguments<'_>,
     ) -> bool {
         let v = el(f, n);
+        if v.len() <= max {
+            return true;
+        }
         let chars = std::str::from_utf8(v).map_or(v.len(), |s| s.chars().count());
         if chars > max {
             self.element(
