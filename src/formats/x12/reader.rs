@@ -15,6 +15,24 @@
 //! control numbers, missing trailers), missing mandatory data, numbers and
 //! dates that do not parse, segments that do not belong in the set.
 //!
+//! Choices worth knowing when using the documents:
+//! - a set is `Document::Rejected` as soon as its AK5 is R; process only
+//!   what [`accepted_sets`] yields (a group without GE, for instance, is
+//!   AK9 R even when each of its sets is fine);
+//! - GE01 that does not match the sets is AK9 E (accepted, error noted),
+//!   stray segments between sets or groups likewise (TA1 E, note 024);
+//! - REF04 (composite C040) pairs are kept as references of their own,
+//!   right after their REF, described `REF04 of <REF01> <REF02>`;
+//! - an N9 without MSG (and without N903 text) is a reference, not a note;
+//!   notes are classified by one rule (`common::note_kind`): `Gift` when
+//!   the N9 reference or description contains GIFT or the text starts with
+//!   "gift message"/"gift note"; `Slip` when they contain PACK or SLIP, or
+//!   for `N9*ZZ` in a drop-ship order (BEG02 `DS`, Amazon-like); else `Other`;
+//! - six-digit dates are read as CCYYMMDD (00–49 → 20xx); SAC05 has two
+//!   implied decimals unless it carries a decimal point;
+//! - a line-level N1 loop (ship-to per line) is checked but not kept;
+//! - an 860 with BCH01 `01` (cancel the order) needs no POC line.
+//!
 //! Layout: `lexer` (separators and segments), `envelope` (ISA…IEA walk and
 //! verdicts), `po850`, `pc860`, `ack997` (one reader per set), `common`
 //! (element helpers and the error collector).

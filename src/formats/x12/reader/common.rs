@@ -16,6 +16,14 @@ pub(crate) fn text(b: &[u8]) -> String {
     }
 }
 
+/// Appends element bytes to `out` as [`text`] would convert them.
+pub(crate) fn push_text(out: &mut String, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(s) => out.push_str(s),
+        Err(_) => out.extend(b.iter().map(|&c| char::from(c))),
+    }
+}
+
 /// `b` in single quotes for a message, cut after `max` characters.
 pub(crate) fn quote(b: &[u8], max: usize) -> String {
     let t = text(b);
@@ -200,11 +208,12 @@ pub(crate) fn note_kind(
     text: &str,
     drop_ship: bool,
 ) -> NoteKind {
-    let has = |s: Option<&str>, w: &str| s.is_some_and(|s| s.to_ascii_uppercase().contains(w));
-    let head: String = text.trim_start().chars().take(14).collect::<String>().to_ascii_uppercase();
+    let has = |s: Option<&str>, w: &str| s.is_some_and(|s| contains_ignore_case(s, w));
+    let head = text.trim_start().as_bytes();
+    let starts = |p: &str| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     if has(reference, "GIFT")
         || has(description, "GIFT")
-        || ["GIFT MESSAGE", "GIFT MSG", "GIFT NOTE", "GIFT:"].iter().any(|p| head.starts_with(p))
+        || ["GIFT MESSAGE", "GIFT MSG", "GIFT NOTE", "GIFT:"].iter().any(|p| starts(p))
     {
         NoteKind::Gift
     } else if ["PACK", "SLIP"].iter().any(|w| has(reference, w) || has(description, w))
@@ -214,6 +223,12 @@ pub(crate) fn note_kind(
     } else {
         NoteKind::Other
     }
+}
+
+/// Whether `hay` contains `needle` (ASCII, upper-case), ignoring case.
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Collects the problems of one transaction set: AK3/AK4 for the
@@ -416,6 +431,9 @@ impl Issues {
         what: fmt::Arguments<'_>,
     ) -> bool {
         let v = el(f, n);
+        if v.len() <= max {
+            return true;
+        }
         let chars = std::str::from_utf8(v).map_or(v.len(), |s| s.chars().count());
         if chars > max {
             self.element(

@@ -91,6 +91,8 @@ struct Reader<'a> {
     /// The open set's segments, ST first (empty when no set is open).
     set: Vec<Segment<'a>>,
     isa13: HashSet<ControlKey>,
+    /// Reused for splitting segments into elements.
+    fields: Vec<&'a [u8]>,
     /// Inside a run of segments that are out of place (reported once).
     stray: bool,
     last: Option<Segment<'a>>,
@@ -105,6 +107,7 @@ pub(crate) fn read(bytes: &[u8]) -> ParsedFile {
         group: None,
         set: Vec::with_capacity(64),
         isa13: HashSet::new(),
+        fields: Vec::with_capacity(32),
         stray: false,
         last: None,
     };
@@ -543,7 +546,7 @@ impl<'a> Reader<'a> {
         }
         let segs = std::mem::take(&mut self.set);
         if let (Some(g), Some(&st)) = (self.group.as_mut(), segs.first()) {
-            let set = read_set(st, &segs, se, closer, g);
+            let set = read_set(st, &segs, se, closer, g, &mut self.fields);
             g.group.sets.push(set);
         }
         self.set = segs;
@@ -724,12 +727,13 @@ fn version_supported(v: &[u8]) -> bool {
 /// Checks one set's envelope and reads its content.
 /// `segs` runs from `st` to the SE (or to the last segment before the set
 /// was cut short).
-fn read_set(
-    st: Segment<'_>,
-    segs: &[Segment<'_>],
-    se: Option<Segment<'_>>,
+fn read_set<'a>(
+    st: Segment<'a>,
+    segs: &[Segment<'a>],
+    se: Option<Segment<'a>>,
     closer: Option<Closer>,
     g: &mut GroupState,
+    fields: &mut Vec<&'a [u8]>,
 ) -> TransactionSet {
     let st01 = st.element(1).unwrap_or(b"").trim_ascii();
     let st02 = st.element(2).unwrap_or(b"").trim_ascii();
@@ -824,7 +828,7 @@ fn read_set(
     } else if let Some(se) = &se {
         let body = segs.get(1..segs.len().saturating_sub(1)).unwrap_or(&[]);
         document = Some(match st01 {
-            b"850" => Document::PurchaseOrder(po850::read(&st, body, se, &mut iss)),
+            b"850" => Document::PurchaseOrder(po850::read(&st, body, se, &mut iss, fields)),
             b"860" => Document::OrderChange(pc860::read(&st, body, se, &mut iss)),
             _ => Document::FunctionalAck(ack997::read(&set_id, &st, body, se, &mut iss)),
         });

@@ -140,7 +140,6 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
     let mut bch_seen = false;
     let mut notes: Vec<NoteDraft> = Vec::new();
     let mut ctt = None;
-    let mut descriptions: Vec<(usize, String)> = Vec::new();
 
     for seg in body {
         seg.split_into(&mut f);
@@ -181,17 +180,15 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
                 }
             }
             b"MSG" | b"NTE" => {
-                let msg = if id == b"MSG" { req(&f, 1) } else { req(&f, 2) };
+                let msg = el(&f, if id == b"MSG" { 1 } else { 2 });
                 match (state, notes.last_mut()) {
-                    (Loop::HeaderN9, Some(n)) => n.lines.push(msg),
+                    (Loop::HeaderN9, Some(n)) => n.push_line(msg),
                     (Loop::Line | Loop::LineN1, _) => {}
-                    _ => notes.push(NoteDraft {
-                        qualifier: None,
-                        reference: None,
-                        description: None,
-                        lines: vec![msg],
-                        standalone: true,
-                    }),
+                    _ => {
+                        let mut n = NoteDraft::standalone();
+                        n.push_line(msg);
+                        notes.push(n);
+                    }
                 }
             }
             b"N1" => {
@@ -219,8 +216,8 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
                 oc.changes.push(poc(iss, seg, &f, position));
             }
             b"PID" => {
-                if let (true, Some(d)) = (in_line, opt(&f, 5)) {
-                    descriptions.push((oc.changes.len(), d));
+                if let (true, Some(l)) = (in_line, oc.changes.last_mut()) {
+                    po850::add_description(&mut l.description, &f);
                 }
             }
             b"CTP" => {
@@ -240,7 +237,6 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
         }
     }
 
-    po850::join_descriptions(&mut oc.changes, descriptions);
     let drop_ship = oc.order_type == "DS";
     for n in notes {
         match n.finish(drop_ship) {

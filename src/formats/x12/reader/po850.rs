@@ -92,7 +92,7 @@ pub(crate) fn known(id: &[u8]) -> bool {
 pub(crate) fn unknown_segment(iss: &mut Issues, seg: &Segment<'_>, set: &str) {
     let id = seg.id();
     let (code, what) = if common::is_segment_id(id) {
-        (SegmentErrorCode::Unexpected, format!("segment {} does not belong in an {set}", common::text(id)))
+        (SegmentErrorCode::Unexpected, format!("segment {} does not belong in transaction set {set}", common::text(id)))
     } else {
         (
             SegmentErrorCode::Unrecognized,
@@ -121,7 +121,9 @@ pub(crate) struct NoteDraft {
     pub qualifier: Option<String>,
     pub reference: Option<String>,
     pub description: Option<String>,
-    pub lines: Vec<String>,
+    /// MSG01s joined by newlines.
+    pub text: String,
+    pub lines: u32,
     /// MSG without N9: always a note.
     pub standalone: bool,
 }
@@ -132,14 +134,35 @@ impl NoteDraft {
             qualifier: opt(f, 1),
             reference: opt(f, 2),
             description: opt(f, 3),
-            lines: Vec::new(),
+            text: String::new(),
+            lines: 0,
             standalone: false,
         }
     }
 
+    /// A MSG (or NTE) outside any N9 loop.
+    pub fn standalone() -> Self {
+        NoteDraft {
+            qualifier: None,
+            reference: None,
+            description: None,
+            text: String::new(),
+            lines: 0,
+            standalone: true,
+        }
+    }
+
+    pub fn push_line(&mut self, line: &[u8]) {
+        if self.lines > 0 {
+            self.text.push('\n');
+        }
+        common::push_text(&mut self.text, line);
+        self.lines += 1;
+    }
+
     /// The note, or (for an N9 without text) the reference it carries.
     pub fn finish(self, drop_ship: bool) -> Result<Note, Reference> {
-        let text = if self.lines.is_empty() {
+        let text = if self.lines == 0 {
             match (&self.description, self.standalone) {
                 (Some(d), _) => d.clone(),
                 (None, true) => String::new(),
@@ -152,7 +175,7 @@ impl NoteDraft {
                 }
             }
         } else {
-            self.lines.join("\n")
+            self.text
         };
         let kind = common::note_kind(
             self.qualifier.as_deref(),
@@ -187,13 +210,23 @@ pub(crate) fn references(seg: &Segment<'_>, f: &[&[u8]], out: &mut Vec<Reference
             });
         }
     }
-    out.push(main);
+    push1(out, main);
     out.extend(extra);
+}
+
+/// Pushes onto a vector that usually holds one item: the first push
+/// allocates room for one, not four.
+#[inline]
+pub(crate) fn push1<T>(v: &mut Vec<T>, item: T) {
+    if v.capacity() == 0 {
+        v.reserve_exact(1);
+    }
+    v.push(item);
 }
 
 /// PER: function, name and up to three communication numbers.
 pub(crate) fn contact(f: &[&[u8]]) -> Contact {
-    let mut comms = Vec::new();
+    let mut comms = Vec::with_capacity(usize::from(!el(f, 3).is_empty()));
     for n in [3, 5, 7] {
         let (q, v) = (el(f, n), el(f, n + 1));
         if !q.is_empty() || !v.is_empty() {
@@ -552,17 +585,24 @@ fn beg(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], po: &mut PurchaseOrder)
 /// Reads the segments between ST and SE of an 850.
 ///
 /// `st` and `se` are the envelope segments (for locating "missing" errors).
-pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss: &mut Issues) -> PurchaseOrder {
-    let mut po = PurchaseOrder::default();
-    let mut f: Vec<&[u8]> = Vec::with_capacity(32);
+pub(crate) fn read<'a>(
+    st: &Segment<'a>,
+    body: &[Segment<'a>],
+    se: &Segment<'a>,
+    iss: &mut Issues,
+    f: &mut Vec<&'a [u8]>,
+) -> PurchaseOrder {
+    let mut po = PurchaseOrder {
+        lines: Vec::with_capacity(body.iter().filter(|s| s.id() == b"PO1").count()),
+        ..PurchaseOrder::default()
+    };
     let mut state = Loop::Header;
     let mut beg_seen = false;
     let mut notes: Vec<NoteDraft> = Vec::new();
     let mut ctt: Option<(Segment<'_>, u32)> = None;
-    let mut descriptions: Vec<(usize, String)> = Vec::new();
 
     for seg in body {
-        seg.split_into(&mut f);
+        seg.split_into(f);
         let id = f.first().copied().unwrap_or(b"");
         state = next_state(state, id);
         let in_line = matches!(state, Loop::Line | Loop::LineN1);
@@ -577,38 +617,40 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
                     );
                 } else {
                     beg_seen = true;
-                    beg(iss, seg, &f, &mut po);
+                    beg(iss, seg, f, &mut po);
                 }
             }
             b"CUR" => {
                 if !in_line {
-                    po.currency = opt(&f, 2);
+                    po.currency = opt(f, 2);
                 }
             }
             b"REF" => match (state, po.lines.last_mut()) {
-                (Loop::Line, Some(l)) => references(seg, &f, &mut l.references),
+                (Loop::Line, Some(l)) => references(seg, f, &mut l.references),
                 (Loop::LineN1, _) => {}
-                _ => references(seg, &f, &mut po.references),
+                _ => references(seg, f, &mut po.references),
             },
             b"PER" => match (state, po.parties.last_mut()) {
-                (Loop::HeaderN1, Some(p)) => p.contacts.push(contact(&f)),
-                (Loop::Header, _) => po.contacts.push(contact(&f)),
+                (Loop::HeaderN1, Some(p)) => push1(&mut p.contacts, contact(f)),
+                (Loop::Header, _) => push1(&mut po.contacts, contact(f)),
                 _ => {}
             },
             b"DTM" => {
-                if let Some(d) = date_ref(iss, seg, &f) {
+                if let Some(d) = date_ref(iss, seg, f) {
                     match (state, po.lines.last_mut()) {
-                        (Loop::Line, Some(l)) => l.dates.push(d),
+                        (Loop::Line, Some(l)) => push1(&mut l.dates, d),
                         (Loop::LineN1, _) => {}
-                        _ => po.dates.push(d),
+                        _ => push1(&mut po.dates, d),
                     }
                 }
             }
             b"TD5" => {
                 if state != Loop::LineN1 {
-                    let c = carrier(&f);
-                    if !po.carriers.contains(&c) {
-                        po.carriers.push(c);
+                    let c = carrier(f);
+                    // The same routing repeated (per N1 or per line) is kept once;
+                    // the bound keeps a hostile file from costing n².
+                    if po.carriers.len() < 32 && !po.carriers.contains(&c) {
+                        push1(&mut po.carriers, c);
                     }
                 }
             }
@@ -616,43 +658,40 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
                 if in_line {
                     state = Loop::Line;
                     if let Some(l) = po.lines.last_mut() {
-                        l.references.push(Reference {
-                            qualifier: req(&f, 1),
-                            value: req(&f, 2),
-                            description: opt(&f, 3),
-                        });
+                        push1(
+                            &mut l.references,
+                            Reference { qualifier: req(f, 1), value: req(f, 2), description: opt(f, 3) },
+                        );
                     }
                 } else {
                     state = Loop::HeaderN9;
-                    notes.push(NoteDraft::from_n9(&f));
+                    notes.push(NoteDraft::from_n9(f));
                 }
             }
             b"MSG" | b"NTE" => {
-                let msg = if id == b"MSG" { req(&f, 1) } else { req(&f, 2) };
+                let msg = el(f, if id == b"MSG" { 1 } else { 2 });
                 match (state, po.lines.last_mut(), notes.last_mut()) {
-                    (Loop::HeaderN9, _, Some(n)) => n.lines.push(msg),
-                    (Loop::Line, Some(l), _) => l.messages.push(msg),
-                    _ => notes.push(NoteDraft {
-                        qualifier: None,
-                        reference: None,
-                        description: None,
-                        lines: vec![msg],
-                        standalone: true,
-                    }),
+                    (Loop::HeaderN9, _, Some(n)) => n.push_line(msg),
+                    (Loop::Line, Some(l), _) => push1(&mut l.messages, common::text(msg)),
+                    _ => {
+                        let mut n = NoteDraft::standalone();
+                        n.push_line(msg);
+                        notes.push(n);
+                    }
                 }
             }
             b"N1" => {
-                let p = party(iss, seg, &f);
+                let p = party(iss, seg, f);
                 if in_line {
                     // A line-level N1 loop (a ship-to per line) is not kept.
                     state = Loop::LineN1;
                 } else {
                     state = Loop::HeaderN1;
-                    po.parties.push(p);
+                    push1(&mut po.parties, p);
                 }
             }
             b"N2" | b"N3" | b"N4" | b"NX2" => match (state, po.parties.last_mut()) {
-                (Loop::HeaderN1, Some(p)) => party_detail(p, id, &f),
+                (Loop::HeaderN1, Some(p)) => party_detail(p, id, f),
                 (Loop::LineN1, _) => {}
                 _ => iss.segment(
                     seg,
@@ -664,36 +703,36 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
             b"PO1" => {
                 state = Loop::Line;
                 let position = po.lines.len() + 1;
-                po.lines.push(line(iss, seg, &f, position));
+                po.lines.push(line(iss, seg, f, position));
             }
             b"PID" => {
-                if let (true, Some(d)) = (in_line, opt(&f, 5)) {
-                    descriptions.push((po.lines.len(), d));
+                if let (true, Some(l)) = (in_line, po.lines.last_mut()) {
+                    add_description(&mut l.description, f);
                 }
             }
             b"PO4" => {
-                let p = pack(iss, seg, &f);
+                let p = pack(iss, seg, f);
                 if let (Loop::Line, Some(l)) = (state, po.lines.last_mut()) {
                     l.pack = Some(p);
                 }
             }
             b"CTP" => {
-                let p = price(iss, seg, &f);
+                let p = price(iss, seg, f);
                 if let (Loop::Line, Some(l)) = (state, po.lines.last_mut()) {
-                    l.prices.push(p);
+                    push1(&mut l.prices, p);
                 }
             }
             b"SAC" => {
-                let c = charge(iss, seg, &f);
+                let c = charge(iss, seg, f);
                 match (state, po.lines.last_mut()) {
-                    (Loop::Line, Some(l)) => l.charges.push(c),
+                    (Loop::Line, Some(l)) => push1(&mut l.charges, c),
                     (Loop::LineN1, _) => {}
-                    _ => po.charges.push(c),
+                    _ => push1(&mut po.charges, c),
                 }
             }
             b"CTT" => {
                 state = Loop::Summary;
-                ctt = ctt_count(iss, seg, &f).map(|n| (*seg, n));
+                ctt = ctt_count(iss, seg, f).map(|n| (*seg, n));
                 po.declared_line_count = ctt.map(|(_, n)| n);
             }
             // Part of the 850 but of no use to dropgate.
@@ -702,12 +741,11 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
         }
     }
 
-    join_descriptions(&mut po.lines, descriptions);
     let drop_ship = po.order_type == "DS";
     for n in notes {
         match n.finish(drop_ship) {
-            Ok(note) => po.notes.push(note),
-            Err(reference) => po.references.push(reference),
+            Ok(note) => push1(&mut po.notes, note),
+            Err(reference) => push1(&mut po.references, reference),
         }
     }
     if !beg_seen {
@@ -732,35 +770,17 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
     po
 }
 
-/// Sets each line's description from its PID05s (line number 1-based),
-/// several joined with a space.
-pub(crate) fn join_descriptions<L: HasDescription>(lines: &mut [L], descriptions: Vec<(usize, String)>) {
-    for (n, d) in descriptions {
-        if let Some(l) = n.checked_sub(1).and_then(|i| lines.get_mut(i)) {
-            let slot = l.description_mut();
-            match slot {
-                Some(old) => {
-                    old.push(' ');
-                    old.push_str(&d);
-                }
-                None => *slot = Some(d),
-            }
+/// Adds a PID05 to a line's description (several joined with a space).
+pub(crate) fn add_description(slot: &mut Option<String>, f: &[&[u8]]) {
+    let d = el(f, 5);
+    if d.is_empty() {
+        return;
+    }
+    match slot {
+        Some(old) => {
+            old.push(' ');
+            old.push_str(&common::text(d));
         }
-    }
-}
-
-pub(crate) trait HasDescription {
-    fn description_mut(&mut self) -> &mut Option<String>;
-}
-
-impl HasDescription for OrderLine {
-    fn description_mut(&mut self) -> &mut Option<String> {
-        &mut self.description
-    }
-}
-
-impl HasDescription for crate::domain::LineChange {
-    fn description_mut(&mut self) -> &mut Option<String> {
-        &mut self.description
+        None => *slot = Some(common::text(d)),
     }
 }
