@@ -1,10 +1,11 @@
 //! An 860 changes or cancels an order we hold; the answer is an 865.
 
+use super::batch::{Batch, OrderRef};
 use super::{queue_interchange, reply_envelope, Addressed, Summary};
 use crate::domain::{ChangeOutcome, LineChangeOutcome, OrderChange, OrderDecision};
 use crate::formats::x12;
 use crate::store::orders::{self, LineRow, CANCELLED};
-use crate::store::{outbox, stock, Conn, Result};
+use crate::store::{stock, Conn, Result};
 
 /// Order states in which a change can still be made.
 const CHANGEABLE: &[&str] = &["accepted", "partially_accepted", "backordered", "rejected"];
@@ -15,6 +16,7 @@ fn same_line(a: &str, b: &str) -> bool {
 
 pub(super) fn process(
     conn: &mut Conn,
+    batch: &mut Batch,
     doc_id: i64,
     a: &Addressed<'_>,
     ch: &OrderChange,
@@ -68,22 +70,13 @@ pub(super) fn process(
             )?;
         }
     }
-    let isa = outbox::allocate_control(conn, &a.retailer, "isa", 1)?;
-    let gs = outbox::allocate_control(conn, &a.retailer, "gs", 1)?;
+    let isa = batch.controls.next(conn, &a.retailer, "isa")?;
+    let gs = batch.controls.next(conn, &a.retailer, "gs")?;
     let env = reply_envelope(a.ic, isa, gs, &a.profile.x12.version, now_s);
     let bytes = x12::writer::write_865(&env, ch, &outcome, &env.date.clone());
-    let id = queue_interchange(
-        conn,
-        a,
-        Some(doc_id),
-        order.as_ref().map(|o| o.id),
-        "865",
-        &ch.po_number,
-        isa,
-        now_s,
-        &bytes,
-    )?;
-    outbox::record_sent_group(conn, &a.retailer, &gs.to_string(), id, "CA")?;
+    let order_ref = order.as_ref().map_or(OrderRef::None, |o| OrderRef::Existing(o.id));
+    let group = Some((gs.to_string(), "CA"));
+    queue_interchange(batch, a, doc_id, order_ref, "865", &ch.po_number, isa, now_s, bytes, group);
     s.changes += 1;
     s.outbound += 1;
     Ok(())

@@ -5,6 +5,7 @@
 //! crash is processed on the next start, and nothing that was committed is
 //! done twice.
 
+mod batch;
 mod change;
 mod order;
 
@@ -12,6 +13,7 @@ use crate::formats::x12::{self, ack::AckCode, Document, Envelope, Interchange, P
 use crate::retailer::Profile;
 use crate::store::documents::{self, Arrival, Received, PROCESSED, QUARANTINED};
 use crate::store::{outbox, retailers, Conn, Result, StoreError};
+use batch::{Batch, OrderRef};
 use serde::Serialize;
 
 /// Counts of what happened, for `ingest` and the logs.
@@ -201,9 +203,23 @@ fn process_x12(conn: &mut Conn, doc: &documents::DocumentRow, label: &str) -> Re
                 ))));
             }
         }
+        let mut batch = Batch::default();
         for a in &addressed {
-            answer_interchange(conn, doc_id, a, now_s, &mut s)?;
+            let (isa, gs) = controls_needed(a.ic);
+            batch.controls.reserve(conn, &a.retailer, "isa", isa)?;
+            batch.controls.reserve(conn, &a.retailer, "gs", gs)?;
+            let pos: Vec<&crate::domain::PurchaseOrder> = processable(a.ic)
+                .filter_map(|(_, set)| match &set.document {
+                    Document::PurchaseOrder(po) => Some(po),
+                    _ => None,
+                })
+                .collect();
+            batch.prefetch(conn, &a.retailer, &pos)?;
         }
+        for a in &addressed {
+            answer_interchange(conn, &mut batch, doc_id, a, now_s, &mut s)?;
+        }
+        batch.flush(conn)?;
         if all_refused {
             // Answered with TA1 R; the bytes stay for the admin.
             let reason = s.problems.join("; ");
@@ -228,58 +244,94 @@ fn reply_envelope(ic: &Interchange, isa: u32, gs: u32, version: &str, now_s: i64
     x12::respond::reply_envelope(ic, isa, gs, version, &date, &time)
 }
 
-/// Writes and queues one outbound interchange; returns its outbox id.
+/// Writes one outbound interchange into the batch, named by the retailer's pattern.
 #[allow(clippy::too_many_arguments)]
 fn queue_interchange(
-    conn: &mut Conn,
+    batch: &mut Batch,
     a: &Addressed<'_>,
-    document: Option<i64>,
-    order: Option<i64>,
+    document: i64,
+    order: OrderRef,
     kind: &str,
     po: &str,
     isa: u32,
     now_s: i64,
-    payload: &[u8],
-) -> Result<i64> {
+    payload: Vec<u8>,
+    group: Option<(String, &'static str)>,
+) {
     let control = format!("{isa:09}");
     let name = a.profile.file_name(kind, &control, po, now_s, i64::from(isa));
-    outbox::enqueue(
-        conn,
-        &outbox::NewOutbox {
-            retailer: &a.retailer,
-            document,
-            order,
-            kind,
-            control: &control,
-            file_name: &name,
-            payload,
-        },
-    )
+    batch.queue(&a.retailer, Some(document), order, kind, control, name, payload, group);
 }
 
-fn answer_interchange(conn: &mut Conn, doc_id: i64, a: &Addressed<'_>, now_s: i64, s: &mut Summary) -> Result<()> {
+/// The sets of an interchange that are to be acted on: not in a refused
+/// interchange or a rejected group, and not rejected themselves.
+fn processable(ic: &Interchange) -> impl Iterator<Item = (&x12::Group, &x12::TransactionSet)> {
+    ic.groups
+        .iter()
+        .filter(|g| !ic.refused() && g.ack.code != AckCode::Rejected)
+        .flat_map(|g| g.sets.iter().map(move |s| (g, s)))
+        .filter(|(_, s)| s.ack.code != AckCode::Rejected)
+}
+
+/// How many interchange and group control numbers the answers to `ic` take.
+fn controls_needed(ic: &Interchange) -> (u32, u32) {
+    let mut isa = u32::from(ic.ack_requested || ic.refused());
+    let mut gs = 0;
+    if !ic.refused() {
+        let fa = ic.groups.iter().filter(|g| g.functional_id != "FA");
+        let (n999, n997) = fa.fold((0, 0), |(a, b), g| if g.wants_999() { (1, b) } else { (a, 1) });
+        isa += n997 + n999;
+        gs += n997 + n999;
+        let answered = processable(ic)
+            .filter(|(_, s)| matches!(s.document, Document::PurchaseOrder(_) | Document::OrderChange(_)))
+            .count();
+        let answered = u32::try_from(answered).unwrap_or(u32::MAX);
+        isa += answered;
+        gs += answered;
+    }
+    (isa, gs)
+}
+
+fn answer_interchange(
+    conn: &mut Conn,
+    batch: &mut Batch,
+    doc_id: i64,
+    a: &Addressed<'_>,
+    now_s: i64,
+    s: &mut Summary,
+) -> Result<()> {
     let ic = a.ic;
     let (date, time) = crate::util::datetime_compact(now_s);
     let replies =
-        x12::respond::acknowledgements(ic, &date, &time, |kind| outbox::allocate_control(conn, &a.retailer, kind, 1))?;
+        x12::respond::acknowledgements(ic, &date, &time, |kind| batch.controls.next(conn, &a.retailer, kind))?;
     for r in replies {
-        queue_interchange(conn, a, Some(doc_id), None, r.kind, "", r.interchange_control, now_s, &r.bytes)?;
+        queue_interchange(batch, a, doc_id, OrderRef::None, r.kind, "", r.interchange_control, now_s, r.bytes, None);
         s.outbound += 1;
-    }
-    if ic.refused() {
-        return Ok(());
     }
     for g in &ic.groups {
         for set in &g.sets {
-            if set.ack.code == AckCode::Rejected {
+            if ic.refused() || g.ack.code == AckCode::Rejected || set.ack.code == AckCode::Rejected {
                 s.sets_rejected += 1;
-                let why = set.errors.first().map(ToString::to_string).unwrap_or_else(|| "rejected".into());
-                s.problems.push(format!("set {} {} (ST02 {}) rejected: {why}", set.set_id, g.control, set.control));
-                continue;
+                let why = set
+                    .errors
+                    .first()
+                    .or(g.errors.first())
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| "rejected".into());
+                s.problems
+                    .push(format!("set {} (ST02 {}) of group {} rejected: {why}", set.set_id, set.control, g.control));
             }
+        }
+    }
+    for (_, set) in processable(ic) {
+        {
             match &set.document {
-                Document::PurchaseOrder(po) => order::process(conn, doc_id, a, set, po, now_s, s)?,
-                Document::OrderChange(ch) => change::process(conn, doc_id, a, ch, now_s, s)?,
+                Document::PurchaseOrder(po) => order::process(conn, batch, doc_id, a, set, po, now_s, s)?,
+                Document::OrderChange(ch) => {
+                    // A change may concern an order of this very document: write what is gathered first.
+                    batch.flush(conn)?;
+                    change::process(conn, batch, doc_id, a, ch, now_s, s)?;
+                }
                 Document::FunctionalAck(ack) => {
                     let state = match ack.group_code.as_str() {
                         "A" => "accepted",

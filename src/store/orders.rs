@@ -188,3 +188,54 @@ pub fn reserved_by_lines(conn: &mut Conn) -> Result<Vec<(String, i64)>> {
     }
     Ok(m.into_iter().collect())
 }
+
+/// An order row to insert with others in one statement.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = super::schema::orders)]
+pub struct NewOrderRow {
+    pub retailer_id: String,
+    pub po_number: String,
+    pub ship_to_key: String,
+    pub document_id: i64,
+    pub interchange_control: String,
+    pub set_control: String,
+    pub state: String,
+    pub order_date: Option<String>,
+    pub ship_to_name: Option<String>,
+    pub detail: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Inserts many orders with their lines; returns the order ids in order.
+pub fn insert_many(conn: &mut Conn, rows: &[NewOrderRow], lines: &mut [Vec<LineRow>]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(200) {
+        let got: Vec<i64> =
+            with_conn!(conn, c => diesel::insert_into(o::orders).values(chunk).returning(o::id).get_results(c))?;
+        ids.extend(got);
+    }
+    let mut all: Vec<LineRow> = Vec::new();
+    for (id, ls) in ids.iter().zip(lines.iter_mut()) {
+        for l in ls.iter_mut() {
+            l.order_id = *id;
+        }
+        all.extend(ls.iter().cloned());
+    }
+    for chunk in all.chunks(300) {
+        with_conn!(conn, c => diesel::insert_into(l::order_lines).values(chunk).execute(c))?;
+    }
+    Ok(ids)
+}
+
+/// Orders of a retailer with any of these PO numbers.
+pub fn find_many(conn: &mut Conn, retailer: &str, pos: &[&str]) -> Result<Vec<OrderRow>> {
+    let mut out = Vec::new();
+    for chunk in pos.chunks(500) {
+        out.extend(with_conn!(conn, c => o::orders
+            .filter(o::retailer_id.eq(retailer))
+            .filter(o::po_number.eq_any(chunk))
+            .load::<OrderRow>(c))?);
+    }
+    Ok(out)
+}

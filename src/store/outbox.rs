@@ -222,3 +222,51 @@ pub fn ack_state_of(conn: &mut Conn, outbox_id: i64) -> Result<Option<String>> {
         with_conn!(conn, c => sg::sent_groups.select(sg::ack_state).filter(sg::outbox_id.eq(outbox_id)).first(c).optional())?,
     )
 }
+
+/// An outbox row to insert with others in one statement.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = super::schema::outbox)]
+pub struct NewOutboxRow {
+    pub retailer_id: String,
+    pub document_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub kind: String,
+    pub control: String,
+    pub file_name: String,
+    pub payload: Vec<u8>,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+}
+
+/// Inserts many outbox rows; returns their ids in order.
+pub fn enqueue_many(conn: &mut Conn, rows: &[NewOutboxRow]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(200) {
+        let got: Vec<i64> =
+            with_conn!(conn, c => diesel::insert_into(ob::outbox).values(chunk).returning(ob::id).get_results(c))?;
+        ids.extend(got);
+    }
+    Ok(ids)
+}
+
+/// Remembers many groups we sent: (retailer, group control, outbox id, functional id).
+pub fn record_sent_groups(conn: &mut Conn, rows: &[(String, String, i64, String)]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(r, g, o, f)| {
+                (
+                    sg::retailer_id.eq(r),
+                    sg::group_control.eq(g),
+                    sg::outbox_id.eq(*o),
+                    sg::functional_id.eq(f),
+                    sg::ack_state.eq("awaiting"),
+                )
+            })
+            .collect();
+        with_conn!(conn, c => diesel::insert_into(sg::sent_groups).values(&values).execute(c))?;
+    }
+    Ok(())
+}
