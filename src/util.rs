@@ -10,18 +10,9 @@ pub fn unix_now() -> i64 {
 
 /// UTC calendar date and time of a Unix time: (year, month, day, hour, minute, second).
 pub fn civil_utc(unix_seconds: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = unix_seconds.div_euclid(86_400);
+    let (y, m, d) = crate::formats::x12::writer::time::civil_from_days(unix_seconds.div_euclid(86_400));
     let secs = unix_seconds.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (m, d) = (u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1));
     (y, m, d, (secs / 3600) as u32, ((secs % 3600) / 60) as u32, (secs % 60) as u32)
 }
 

@@ -50,30 +50,6 @@ pub struct LineRow {
     pub reason: Option<String>,
 }
 
-/// A new order to insert.
-pub struct NewOrder<'a> {
-    pub retailer: &'a str,
-    pub po_number: &'a str,
-    pub ship_to_key: &'a str,
-    pub document: i64,
-    pub interchange_control: &'a str,
-    pub set_control: &'a str,
-    pub state: &'a str,
-    pub order_date: Option<&'a str>,
-    pub ship_to_name: Option<&'a str>,
-    pub detail: &'a str,
-}
-
-pub fn find(conn: &mut Conn, retailer: &str, po: &str, ship_to_key: &str) -> Result<Option<OrderRow>> {
-    Ok(with_conn!(conn, c => o::orders
-        .filter(o::retailer_id.eq(retailer))
-        .filter(o::po_number.eq(po))
-        .filter(o::ship_to_key.eq(ship_to_key))
-        .first::<OrderRow>(c)
-        .optional())?)
-}
-
-/// All orders of a retailer with a PO number (several ship-tos possible), oldest first.
 pub fn find_by_po(conn: &mut Conn, retailer: &str, po: &str) -> Result<Vec<OrderRow>> {
     Ok(with_conn!(conn, c => o::orders
         .filter(o::retailer_id.eq(retailer))
@@ -84,34 +60,6 @@ pub fn find_by_po(conn: &mut Conn, retailer: &str, po: &str) -> Result<Vec<Order
 
 pub fn get(conn: &mut Conn, id: i64) -> Result<Option<OrderRow>> {
     Ok(with_conn!(conn, c => o::orders.find(id).first::<OrderRow>(c).optional())?)
-}
-
-pub fn insert(conn: &mut Conn, n: &NewOrder<'_>, lines: &mut [LineRow]) -> Result<i64> {
-    let now = now_micros();
-    let id: i64 = with_conn!(conn, c => diesel::insert_into(o::orders)
-        .values((
-            o::retailer_id.eq(n.retailer),
-            o::po_number.eq(n.po_number),
-            o::ship_to_key.eq(n.ship_to_key),
-            o::document_id.eq(n.document),
-            o::interchange_control.eq(n.interchange_control),
-            o::set_control.eq(n.set_control),
-            o::state.eq(n.state),
-            o::order_date.eq(n.order_date),
-            o::ship_to_name.eq(n.ship_to_name),
-            o::detail.eq(n.detail),
-            o::created_at.eq(now),
-            o::updated_at.eq(now),
-        ))
-        .returning(o::id)
-        .get_result(c))?;
-    for line in lines.iter_mut() {
-        line.order_id = id;
-    }
-    for chunk in lines.chunks(100) {
-        with_conn!(conn, c => diesel::insert_into(l::order_lines).values(chunk).execute(c))?;
-    }
-    Ok(id)
 }
 
 pub fn lines_of(conn: &mut Conn, order: i64) -> Result<Vec<LineRow>> {

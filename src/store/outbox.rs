@@ -30,36 +30,6 @@ pub struct OutboxRow {
     pub delivered_at: Option<i64>,
 }
 
-pub struct NewOutbox<'a> {
-    pub retailer: &'a str,
-    pub document: Option<i64>,
-    pub order: Option<i64>,
-    pub kind: &'a str,
-    pub control: &'a str,
-    pub file_name: &'a str,
-    pub payload: &'a [u8],
-}
-
-pub fn enqueue(conn: &mut Conn, n: &NewOutbox<'_>) -> Result<i64> {
-    let now = now_micros();
-    Ok(with_conn!(conn, c => diesel::insert_into(ob::outbox)
-        .values((
-            ob::retailer_id.eq(n.retailer),
-            ob::document_id.eq(n.document),
-            ob::order_id.eq(n.order),
-            ob::kind.eq(n.kind),
-            ob::control.eq(n.control),
-            ob::file_name.eq(n.file_name),
-            ob::payload.eq(n.payload),
-            ob::state.eq(PENDING),
-            ob::attempts.eq(0),
-            ob::next_attempt_at.eq(now),
-            ob::created_at.eq(now),
-        ))
-        .returning(ob::id)
-        .get_result(c))?)
-}
-
 /// Queues the documents first sent for `document` once more, byte for byte
 /// (a repeated file is answered again with the same answer).
 pub fn resend_for_document(conn: &mut Conn, document: i64) -> Result<usize> {
@@ -67,27 +37,26 @@ pub fn resend_for_document(conn: &mut Conn, document: i64) -> Result<usize> {
         .filter(ob::document_id.eq(document))
         .order(ob::id.asc())
         .load(c))?;
+    let now = now_micros();
     let mut seen = std::collections::HashSet::new();
-    let mut n = 0;
-    for r in rows {
-        if !seen.insert(r.file_name.clone()) {
-            continue;
-        }
-        enqueue(
-            conn,
-            &NewOutbox {
-                retailer: &r.retailer_id,
-                document: None,
-                order: r.order_id,
-                kind: &r.kind,
-                control: &r.control,
-                file_name: &r.file_name,
-                payload: &r.payload,
-            },
-        )?;
-        n += 1;
-    }
-    Ok(n)
+    let again: Vec<NewOutboxRow> = rows
+        .into_iter()
+        .filter(|r| seen.insert(r.file_name.clone()))
+        .map(|r| NewOutboxRow {
+            retailer_id: r.retailer_id,
+            document_id: None,
+            order_id: r.order_id,
+            kind: r.kind,
+            control: r.control,
+            file_name: r.file_name,
+            payload: r.payload,
+            state: PENDING.to_string(),
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+        })
+        .collect();
+    Ok(enqueue_many(conn, &again)?.len())
 }
 
 /// Due documents, oldest first.
@@ -177,26 +146,6 @@ pub fn allocate_control(conn: &mut Conn, retailer: &str, kind: &str, n: i64) -> 
             .execute(c))?;
     }
     Ok(u32::try_from(first).unwrap_or(1))
-}
-
-/// Remembers a group we sent, so the retailer's 997/999 can be matched.
-pub fn record_sent_group(
-    conn: &mut Conn,
-    retailer: &str,
-    group_control: &str,
-    outbox_id: i64,
-    functional_id: &str,
-) -> Result<()> {
-    with_conn!(conn, c => diesel::insert_into(sg::sent_groups)
-        .values((
-            sg::retailer_id.eq(retailer),
-            sg::group_control.eq(group_control),
-            sg::outbox_id.eq(outbox_id),
-            sg::functional_id.eq(functional_id),
-            sg::ack_state.eq("awaiting"),
-        ))
-        .execute(c))?;
-    Ok(())
 }
 
 /// Applies a retailer's 997/999 to a group we sent; `false` when no such group.

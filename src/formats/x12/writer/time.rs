@@ -16,7 +16,7 @@ pub fn x12_datetime_utc(unix_seconds: i64) -> (String, String) {
 }
 
 /// Year, month, day of the day `days` after 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
