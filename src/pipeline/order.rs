@@ -22,6 +22,7 @@ pub fn ship_to_key(po: &PurchaseOrder) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn process(
     conn: &mut Conn,
     batch: &mut Batch,
