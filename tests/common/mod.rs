@@ -43,9 +43,17 @@ pub fn pg_admin_url() -> Option<String> {
 /// `DROPGATE_TEST_PG` is not set.
 pub fn pg_db(test: &str) -> Option<TestDb> {
     let Some(admin) = pg_admin_url() else {
-        eprintln!(
-            "PostgreSQL suite did not run for {test}: set DROPGATE_TEST_PG=postgres://USER@HOST:PORT/DB to run it"
+        // Written past the test harness's output capture, so a plain `cargo test` shows it.
+        use std::io::Write;
+        let note = format!(
+            "note: the PostgreSQL suite did not run ({test}): set DROPGATE_TEST_PG=postgres://USER@HOST:PORT/DB to run it"
         );
+        match std::fs::OpenOptions::new().append(true).open("/proc/self/fd/2") {
+            Ok(mut err) => {
+                let _ = writeln!(err, "{note}");
+            }
+            Err(_) => eprintln!("{note}"),
+        }
         return None;
     };
     use diesel::connection::SimpleConnection;
