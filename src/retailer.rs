@@ -136,3 +136,35 @@ impl Profile {
         crate::util::safe_file_name(&name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str =
+        "id = \"wm\"\nname = \"W\"\n[x12]\nsender_id = \"08:925485US00\"\nreceiver_id = \"ZZ:DROPGATE\"\n";
+
+    #[test]
+    fn file_name_patterns() {
+        let mut p = Profile::from_toml(MIN, "wm.toml").unwrap();
+        assert_eq!(p.file_name("855", "000000042", "PO1", 1_795_420_800, 7), "855_000000042.edi");
+        p.outbound.file_name = "WMI_{doc}PR_{retailer}_{date}_{time}_{seq}.edi".into();
+        assert_eq!(p.file_name("855", "000000042", "PO1", 1_795_420_800, 7), "WMI_855PR_wm_20261123_080000_7.edi");
+        p.outbound.file_name = "{po}/{doc}.edi".into();
+        assert!(p.validate().is_err(), "no directories in names");
+    }
+
+    #[test]
+    fn profiles_are_checked() {
+        assert!(Profile::from_toml(MIN, "x").is_ok());
+        for (bad, why) in [
+            (MIN.replace("\"wm\"", "\"W M\""), "id"),
+            (MIN.replace("08:925485US00", "925485US00"), "QUALIFIER:ID"),
+            (format!("{MIN}[policy]\non_short = \"sometimes\"\n"), "on_short"),
+            (format!("{MIN}[brand]\nname = \"x\"\n"), "brand"),
+        ] {
+            let e = format!("{:#}", Profile::from_toml(&bad, "r.toml").unwrap_err());
+            assert!(e.contains(why) && e.contains("r.toml"), "{why}: {e}");
+        }
+    }
+}
