@@ -173,7 +173,12 @@ fn print_text(name: &str, p: &ParsedFile) {
                     Document::Unsupported { set_id } => format!("{set_id}: not a document dropgate takes"),
                     Document::Rejected => "rejected".into(),
                 };
-                println!("      {} {}: {} — {what}", s.set_id, s.control, ack_word(s.ack.code));
+                let verdict = if g.ack.code == AckCode::Rejected || ic.refused() {
+                    "rejected with its group"
+                } else {
+                    ack_word(s.ack.code)
+                };
+                println!("      {} {}: {verdict} — {what}", s.set_id, s.control);
             }
         }
     }

@@ -168,7 +168,8 @@ pub fn run(config: &Path, c: OrdersCmd) -> anyhow::Result<i32> {
                 }
                 t.print();
                 for d in &docs {
-                    println!("  sent {} {} ({}) — {}", d.kind, d.file_name, d.control, d.state);
+                    let when = crate::util::rfc3339_micros(d.created_at);
+                    println!("  {when} answered with {} {} (ISA13 {}) — {}", d.kind, d.file_name, d.control, d.state);
                 }
             }
             if json {
