@@ -40,16 +40,6 @@ impl Drop for Serve {
     }
 }
 
-/// Segments of an X12 file we wrote (`~` + newline).
-fn segments(bytes: &[u8]) -> Vec<Vec<String>> {
-    String::from_utf8_lossy(bytes)
-        .split('~')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.split('*').map(str::to_string).collect())
-        .collect()
-}
-
 fn wait_for_files(dir: &Path, n: usize, timeout: Duration) -> Vec<std::path::PathBuf> {
     let t = Instant::now();
     loop {
@@ -110,7 +100,7 @@ fn run(db: common::TestDb) {
 
     let mut by_kind: HashMap<String, Vec<Vec<Vec<String>>>> = HashMap::new();
     for f in &files {
-        let segs = segments(&std::fs::read(f).unwrap());
+        let segs = common::segments(&std::fs::read(f).unwrap());
         let st = segs.iter().find(|s| s[0] == "ST").expect("a transaction set").clone();
         // Sender and receiver swapped.
         let isa = &segs[0];

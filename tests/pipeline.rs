@@ -42,15 +42,6 @@ fn outbox_all(conn: &mut Conn) -> Vec<OutboxRow> {
     v
 }
 
-fn segs(bytes: &[u8]) -> Vec<Vec<String>> {
-    String::from_utf8_lossy(bytes)
-        .split('~')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.split('*').map(str::to_string).collect())
-        .collect()
-}
-
 fn validate(row: &OutboxRow) {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join(&row.file_name);
@@ -122,12 +113,12 @@ fn changes_and_cancellations(db: &common::TestDb) {
     let out = outbox_all(&mut conn);
     let e865: Vec<_> = out.iter().filter(|r| r.kind == "865").collect();
     assert_eq!(e865.len(), 3);
-    let s1 = segs(&e865[0].payload);
+    let s1 = common::segments(&e865[0].payload);
     let bca = s1.iter().find(|s| s[0] == "BCA").unwrap();
     assert_eq!(bca[3], "PO1");
     let acks: Vec<&str> = s1.iter().filter(|s| s[0] == "ACK").map(|s| s[1].as_str()).collect();
     assert!(acks.contains(&"IA") && acks.contains(&"ID"), "{acks:?}");
-    let refused = segs(&e865[2].payload);
+    let refused = common::segments(&e865[2].payload);
     assert_eq!(refused.iter().find(|s| s[0] == "BCA").unwrap()[2], "RJ");
     for r in &e865 {
         validate(r);
@@ -158,13 +149,13 @@ fn acknowledgements(db: &common::TestDb) {
     for r in &out {
         validate(r);
     }
-    let ta1 = segs(&out[0].payload);
+    let ta1 = common::segments(&out[0].payload);
     let ta1 = ta1.iter().find(|s| s[0] == "TA1").unwrap();
     assert_eq!((ta1[1].as_str(), ta1[4].as_str(), ta1[5].as_str()), ("000000010", "A", "000"));
-    assert!(segs(&out[1].payload).iter().any(|s| s[0] == "IK5" && s[1] == "A"));
+    assert!(common::segments(&out[1].payload).iter().any(|s| s[0] == "IK5" && s[1] == "A"));
 
     // The retailer's 997 for our 855 marks it rejected.
-    let gs855 = segs(&out[2].payload).iter().find(|s| s[0] == "GS").unwrap()[6].clone();
+    let gs855 = common::segments(&out[2].payload).iter().find(|s| s[0] == "GS").unwrap()[6].clone();
     let fa = x12(
         "ACMEHOME",
         11,

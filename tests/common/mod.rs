@@ -191,3 +191,13 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn fixture_bytes(rel: &str) -> Vec<u8> {
     std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
 }
+
+/// Segments of an X12 file dropgate wrote (`*` elements, `~` terminators), split into elements.
+pub fn segments(bytes: &[u8]) -> Vec<Vec<String>> {
+    String::from_utf8_lossy(bytes)
+        .split('~')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.split('*').map(str::to_string).collect())
+        .collect()
+}
