@@ -41,6 +41,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A file name with anything outside `[A-Za-z0-9._-]` replaced by `_`,
 /// never empty, never starting with a dot.
+///
+/// ```
+/// use dropgate::util::safe_file_name;
+/// assert_eq!(safe_file_name("855 for PO/17.edi"), "855_for_PO_17.edi");
+/// assert_eq!(safe_file_name(".hidden"), "_hidden");
+/// ```
 pub fn safe_file_name(name: &str) -> String {
     let mut out: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
