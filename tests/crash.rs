@@ -63,7 +63,7 @@ fn run(db: common::TestDb) {
     let t0 = Instant::now();
     while next < FILES {
         // A few files arrive (renamed into place, as uploads do)...
-        for _ in 0..(1 + rand(8)) {
+        for _ in 0..(1 + rand(4)) {
             if next == FILES {
                 break;
             }
