@@ -2,7 +2,7 @@
 //! collector of located errors (AK3/AK4 and [`X12Error`]).
 
 use super::lexer::Segment;
-use crate::domain::{Amount, NoteKind};
+use crate::domain::{Amount, CompactString, NoteKind};
 use crate::formats::x12::ack::{ElementError, ElementErrorCode, SegmentError, SegmentErrorCode};
 use crate::formats::x12::model::X12Error;
 use std::fmt;
@@ -16,8 +16,18 @@ pub(crate) fn text(b: &[u8]) -> String {
     }
 }
 
+/// Element bytes as a domain string, converted as [`text`] does. Short
+/// values (most codes, numbers and names) need no heap allocation.
+#[inline]
+pub(crate) fn ctext(b: &[u8]) -> CompactString {
+    match std::str::from_utf8(b) {
+        Ok(s) => CompactString::new(s),
+        Err(_) => b.iter().map(|&c| char::from(c)).collect(),
+    }
+}
+
 /// Appends element bytes to `out` as [`text`] would convert them.
-pub(crate) fn push_text(out: &mut String, b: &[u8]) {
+pub(crate) fn push_text(out: &mut CompactString, b: &[u8]) {
     match std::str::from_utf8(b) {
         Ok(s) => out.push_str(s),
         Err(_) => out.extend(b.iter().map(|&c| char::from(c))),
@@ -53,14 +63,20 @@ pub(crate) fn el<'a>(f: &[&'a [u8]], n: usize) -> &'a [u8] {
 
 /// Element `n` as text, `None` when absent or blank.
 #[inline]
-pub(crate) fn opt(f: &[&[u8]], n: usize) -> Option<String> {
+pub(crate) fn opt(f: &[&[u8]], n: usize) -> Option<CompactString> {
     let v = el(f, n);
-    (!v.is_empty()).then(|| text(v))
+    (!v.is_empty()).then(|| ctext(v))
 }
 
 /// Element `n` as text, empty when absent.
 #[inline]
-pub(crate) fn req(f: &[&[u8]], n: usize) -> String {
+pub(crate) fn req(f: &[&[u8]], n: usize) -> CompactString {
+    ctext(el(f, n))
+}
+
+/// Element `n` as a `String`, empty when absent.
+#[inline]
+pub(crate) fn req_string(f: &[&[u8]], n: usize) -> String {
     text(el(f, n))
 }
 
@@ -99,8 +115,20 @@ pub(crate) fn count(b: &[u8]) -> Option<u32> {
 pub(crate) type NumError = &'static str;
 
 /// An X12 decimal (R): sign, digits, optional point, up to four decimals.
+#[inline]
 pub(crate) fn decimal(b: &[u8]) -> Result<Amount, NumError> {
-    let s = std::str::from_utf8(b.trim_ascii()).map_err(|_| "is not a number")?;
+    let b = b.trim_ascii();
+    match Amount::parse_ascii(b) {
+        Some(a) => Ok(a),
+        None => decimal_slow(b),
+    }
+}
+
+/// [`decimal`] for what is not a plain ASCII number: the same reading as
+/// [`Amount::parse`], and why it fails.
+#[cold]
+fn decimal_slow(b: &[u8]) -> Result<Amount, NumError> {
+    let s = std::str::from_utf8(b).map_err(|_| "is not a number")?;
     if let Some(a) = Amount::parse(s) {
         return Ok(a);
     }
@@ -155,7 +183,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 }
 
 /// A date as CCYYMMDD, from CCYYMMDD or YYMMDD (years 00–49 are 20xx).
-pub(crate) fn date(b: &[u8]) -> Option<String> {
+pub(crate) fn date(b: &[u8]) -> Option<CompactString> {
     let b = b.trim_ascii();
     if !is_digits(b) {
         return None;
@@ -172,7 +200,13 @@ pub(crate) fn date(b: &[u8]) -> Option<String> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    Some(if full { text(b) } else { format!("{year:04}{month:02}{day:02}") })
+    if full {
+        return Some(ctext(b));
+    }
+    let mut out = [b'0'; 8];
+    out[0..2].copy_from_slice(if year < 2000 { b"19" } else { b"20" });
+    out[2..].copy_from_slice(b);
+    std::str::from_utf8(&out).ok().map(CompactString::new)
 }
 
 /// A time HHMM, HHMMSS or HHMMSSd..
@@ -399,7 +433,7 @@ impl Issues {
         n: usize,
         reference: u32,
         what: fmt::Arguments<'_>,
-    ) -> Option<String> {
+    ) -> Option<CompactString> {
         let v = el(f, n);
         if v.is_empty() {
             return None;

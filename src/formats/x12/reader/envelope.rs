@@ -348,13 +348,13 @@ impl<'a> Reader<'a> {
         seg.split_into(&mut f);
         let control = common::el(&f, 6);
         let version = common::el(&f, 8);
-        let functional_id = common::req(&f, 1);
+        let functional_id = common::req_string(&f, 1);
         let group = Group {
             functional_id: functional_id.clone(),
-            app_sender: common::req(&f, 2),
-            app_receiver: common::req(&f, 3),
-            date: common::req(&f, 4),
-            time: common::req(&f, 5),
+            app_sender: common::req_string(&f, 2),
+            app_receiver: common::req_string(&f, 3),
+            date: common::req_string(&f, 4),
+            time: common::req_string(&f, 5),
             control: text(control),
             version: text(version),
             sets: Vec::new(),

@@ -6,6 +6,7 @@ use super::lexer::Segment;
 use super::po850::{self, NoteDraft};
 use crate::domain::{LineChange, OrderChange};
 use crate::formats::x12::ack::{ElementErrorCode, SegmentErrorCode};
+use compact_str::ToCompactString;
 
 /// Segment ids that may appear in an 860 (003040 to 005010, all loops).
 fn known(id: &[u8]) -> bool {
@@ -121,8 +122,8 @@ fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Lin
     let unit_price = iss.decimal(seg, f, 6, 212, format_args!("{label}: unit price"));
     let ids = po850::item_ids(iss, seg, f, 8, &label);
     LineChange {
-        line_number: if number.is_empty() { position.to_string() } else { common::text(number) },
-        change_code: common::text(code),
+        line_number: if number.is_empty() { position.to_compact_string() } else { common::ctext(number) },
+        change_code: common::ctext(code),
         quantity,
         quantity_left,
         unit: opt(f, 5),

@@ -13,6 +13,7 @@ use crate::domain::{
     Carrier, Charge, Comm, Contact, DateRef, ItemId, Note, OrderLine, Pack, Party, PriceInfo, PurchaseOrder, Reference,
 };
 use crate::formats::x12::ack::{ElementErrorCode, SegmentErrorCode};
+use compact_str::{format_compact, CompactString, ToCompactString};
 
 /// Segment ids that may appear in an 850 (003040 to 005010, all loops).
 pub(crate) fn known(id: &[u8]) -> bool {
@@ -118,11 +119,11 @@ enum Loop {
 
 /// N9 + MSG lines before they become a [`Note`] or a [`Reference`].
 pub(crate) struct NoteDraft {
-    pub qualifier: Option<String>,
-    pub reference: Option<String>,
-    pub description: Option<String>,
+    pub qualifier: Option<CompactString>,
+    pub reference: Option<CompactString>,
+    pub description: Option<CompactString>,
     /// MSG01s joined by newlines.
-    pub text: String,
+    pub text: CompactString,
     pub lines: u32,
     /// MSG without N9: always a note.
     pub standalone: bool,
@@ -134,7 +135,7 @@ impl NoteDraft {
             qualifier: opt(f, 1),
             reference: opt(f, 2),
             description: opt(f, 3),
-            text: String::new(),
+            text: CompactString::default(),
             lines: 0,
             standalone: false,
         }
@@ -146,7 +147,7 @@ impl NoteDraft {
             qualifier: None,
             reference: None,
             description: None,
-            text: String::new(),
+            text: CompactString::default(),
             lines: 0,
             standalone: true,
         }
@@ -165,7 +166,7 @@ impl NoteDraft {
         let text = if self.lines == 0 {
             match (&self.description, self.standalone) {
                 (Some(d), _) => d.clone(),
-                (None, true) => String::new(),
+                (None, true) => CompactString::default(),
                 (None, false) => {
                     return Err(Reference {
                         qualifier: self.qualifier.unwrap_or_default(),
@@ -204,9 +205,9 @@ pub(crate) fn references(seg: &Segment<'_>, f: &[&[u8]], out: &mut Vec<Reference
                 continue;
             }
             extra.push(Reference {
-                qualifier: common::text(q),
-                value: common::text(v),
-                description: Some(format!("REF04 of {} {}", main.qualifier, main.value)),
+                qualifier: common::ctext(q),
+                value: common::ctext(v),
+                description: Some(format_compact!("REF04 of {} {}", main.qualifier, main.value)),
             });
         }
     }
@@ -230,7 +231,7 @@ pub(crate) fn contact(f: &[&[u8]]) -> Contact {
     for n in [3, 5, 7] {
         let (q, v) = (el(f, n), el(f, n + 1));
         if !q.is_empty() || !v.is_empty() {
-            comms.push(Comm { qualifier: common::text(q), value: common::text(v) });
+            comms.push(Comm { qualifier: common::ctext(q), value: common::ctext(v) });
         }
     }
     Contact { function: req(f, 1), name: opt(f, 2), comms }
@@ -269,7 +270,7 @@ pub(crate) fn date_ref(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Opti
         // DTM05 D8 + DTM06: a date in the period element.
         (el(f, 5) == b"D8").then(|| common::date(el(f, 6))).flatten()
     })?;
-    Some(DateRef { qualifier: common::text(qualifier), date, time: opt(f, 3), zone: opt(f, 4) })
+    Some(DateRef { qualifier: common::ctext(qualifier), date, time: opt(f, 3), zone: opt(f, 4) })
 }
 
 /// TD5: carrier, mode, routing and service level (TD512, else TD508).
@@ -298,7 +299,7 @@ pub(crate) fn party(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Party {
             ),
         );
     }
-    Party { role: common::text(role), name: opt(f, 2), id_qualifier: opt(f, 3), id: opt(f, 4), ..Party::default() }
+    Party { role: common::ctext(role), name: opt(f, 2), id_qualifier: opt(f, 3), id: opt(f, 4), ..Party::default() }
 }
 
 /// N2/N3/N4 into the party of the open N1 loop.
@@ -342,7 +343,7 @@ pub(crate) fn charge(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Charge
         }
     };
     let percent = iss.decimal(seg, f, 7, 332, format_args!("SAC: percent"));
-    Charge { indicator: common::text(indicator), code: req(f, 2), amount, percent, description: opt(f, 15) }
+    Charge { indicator: common::ctext(indicator), code: req(f, 2), amount, percent, description: opt(f, 15) }
 }
 
 /// CTP: class of trade, price qualifier and unit price.
@@ -395,7 +396,7 @@ pub(crate) fn item_ids(
                 format!("{label}: product id {} has no qualifier", common::quote(v, 40)),
             );
         } else if !q.is_empty() {
-            ids.push(ItemId { qualifier: common::text(q), value: common::text(v) });
+            ids.push(ItemId { qualifier: common::ctext(q), value: common::ctext(v) });
         }
         n += 2;
     }
@@ -460,9 +461,9 @@ fn line(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Or
     let unit_price = iss.decimal(seg, f, 4, 212, format_args!("{label}: unit price"));
     let ids = item_ids(iss, seg, f, 6, &label);
     OrderLine {
-        line_number: if number.is_empty() { position.to_string() } else { common::text(number) },
+        line_number: if number.is_empty() { position.to_compact_string() } else { common::ctext(number) },
         quantity: quantity.unwrap_or_default(),
-        unit: common::text(unit),
+        unit: common::ctext(unit),
         unit_price,
         price_basis: opt(f, 5),
         ids,
@@ -672,7 +673,7 @@ pub(crate) fn read<'a>(
                 let msg = el(f, if id == b"MSG" { 1 } else { 2 });
                 match (state, po.lines.last_mut(), notes.last_mut()) {
                     (Loop::HeaderN9, _, Some(n)) => n.push_line(msg),
-                    (Loop::Line, Some(l), _) => push1(&mut l.messages, common::text(msg)),
+                    (Loop::Line, Some(l), _) => push1(&mut l.messages, common::ctext(msg)),
                     _ => {
                         let mut n = NoteDraft::standalone();
                         n.push_line(msg);
@@ -771,7 +772,7 @@ pub(crate) fn read<'a>(
 }
 
 /// Adds a PID05 to a line's description (several joined with a space).
-pub(crate) fn add_description(slot: &mut Option<String>, f: &[&[u8]]) {
+pub(crate) fn add_description(slot: &mut Option<CompactString>, f: &[&[u8]]) {
     let d = el(f, 5);
     if d.is_empty() {
         return;
@@ -779,8 +780,8 @@ pub(crate) fn add_description(slot: &mut Option<String>, f: &[&[u8]]) {
     match slot {
         Some(old) => {
             old.push(' ');
-            old.push_str(&common::text(d));
+            common::push_text(old, d);
         }
-        None => *slot = Some(common::text(d)),
+        None => *slot = Some(common::ctext(d)),
     }
 }
