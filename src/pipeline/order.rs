@@ -95,7 +95,7 @@ pub(super) fn process(
             ship_to_key: key.2.clone(),
             document_id: doc_id,
             interchange_control: a.ic.control.clone(),
-            set_control: set.control.clone(),
+            set_control: set.control.to_string(),
             state: decision.state.as_str().to_string(),
             order_date: po.order_date.as_deref().map(str::to_string),
             ship_to_name: po.ship_to().and_then(|p| p.name.as_deref().map(str::to_string)),

@@ -1,7 +1,7 @@
 //! What the X12 reader produces and what the writers take.
 
 use super::ack::{GroupAck, InterchangeAck, SetAck};
-use crate::domain::{OrderChange, PurchaseOrder};
+use crate::domain::{CompactString, OrderChange, PurchaseOrder};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -112,7 +112,7 @@ pub enum Document {
     FunctionalAck(InboundAck),
     /// A set dropgate does not take (ST01 named here), acknowledged with AK5*R*1.
     Unsupported {
-        set_id: String,
+        set_id: CompactString,
     },
     /// A set with errors serious enough that it was rejected (see its ack).
     Rejected,
@@ -120,8 +120,8 @@ pub enum Document {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TransactionSet {
-    pub set_id: String,
-    pub control: String,
+    pub set_id: CompactString,
+    pub control: CompactString,
     /// 1-based index in the file of its ST and SE (SE = 0 when missing).
     pub first_segment: usize,
     pub last_segment: usize,

@@ -234,7 +234,15 @@ impl<'a> Segment<'a> {
     #[inline]
     pub fn split_into(&self, buf: &mut Vec<&'a [u8]>) {
         buf.clear();
-        buf.extend(self.all());
+        let (raw, e) = (self.raw, self.sep.element);
+        let mut start = 0;
+        for (k, &b) in raw.iter().enumerate() {
+            if b == e {
+                buf.push(&raw[start..k]);
+                start = k + 1;
+            }
+        }
+        buf.push(&raw[start..]);
     }
 }
 

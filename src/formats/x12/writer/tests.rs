@@ -395,9 +395,9 @@ fn group_ack() -> impl Strategy<Value = GroupAck> {
         });
     let set = (text(), text(), proptest::option::of(text()), proptest::collection::vec(segment, 0..3), 0..8usize)
         .prop_map(|(set_id, control, implementation_ref, segment_errors, n)| SetAck {
-            set_id,
-            control,
-            implementation_ref,
+            set_id: set_id.into(),
+            control: control.into(),
+            implementation_ref: implementation_ref.map(Into::into),
             code: AckCode::PartiallyAccepted,
             set_errors: vec![SetErrorCode::SegmentsInError; n],
             segment_errors,
