@@ -526,7 +526,9 @@ impl<'a> Reader<'a> {
         if self.group.is_none() {
             return self.stray_segment(seg);
         }
-        self.close_set(None, Some(Self::closer(&seg, "a new ST starts")));
+        if !self.set.is_empty() {
+            self.close_set(None, Some(Self::closer(&seg, "a new ST starts")));
+        }
         self.set.clear();
         self.set.push(seg);
     }
