@@ -198,8 +198,9 @@ pub struct OrderLine {
     pub ids: Vec<ItemId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<CompactString>,
+    /// Boxed: few orders carry a PO4, and every line would pay for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pack: Option<Pack>,
+    pub pack: Option<Box<Pack>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prices: Vec<PriceInfo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

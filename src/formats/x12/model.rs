@@ -104,12 +104,15 @@ pub struct InboundSetAck {
 }
 
 /// The business content of a transaction set, when it could be read.
+///
+/// The documents are boxed: a file holds thousands of sets, and a set
+/// stays small while its document is built in a place of its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Document {
-    PurchaseOrder(PurchaseOrder),
-    OrderChange(OrderChange),
-    FunctionalAck(InboundAck),
+    PurchaseOrder(Box<PurchaseOrder>),
+    OrderChange(Box<OrderChange>),
+    FunctionalAck(Box<InboundAck>),
     /// A set dropgate does not take (ST01 named here), acknowledged with AK5*R*1.
     Unsupported {
         set_id: CompactString,

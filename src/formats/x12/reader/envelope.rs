@@ -95,7 +95,6 @@ struct Reader<'a> {
     fields: Fields<'a>,
     /// Inside a run of segments that are out of place (reported once).
     stray: bool,
-    last: Option<Segment<'a>>,
 }
 
 /// Reads a whole file. Never panics; everything wrong is in the errors.
@@ -109,7 +108,6 @@ pub(crate) fn read(bytes: &[u8]) -> ParsedFile {
         isa13: HashSet::new(),
         fields: Fields::with_capacity(32),
         stray: false,
-        last: None,
     };
     let start = r.lex.skip_fillers();
     let rest = bytes.get(start..).unwrap_or(b"");
@@ -143,8 +141,9 @@ pub(crate) fn read(bytes: &[u8]) -> ParsedFile {
 
 impl<'a> Reader<'a> {
     fn run(&mut self) {
+        let mut last = None;
         while let Some(seg) = self.lex.next() {
-            self.last = Some(seg);
+            last = Some(seg);
             if let Some(isa) = self.lex.take_isa() {
                 self.on_isa(seg, isa);
                 continue;
@@ -159,7 +158,7 @@ impl<'a> Reader<'a> {
                 _ => self.on_other(seg),
             }
         }
-        if let Some(last) = self.last {
+        if let Some(last) = last {
             let closer = |what: &str| Closer {
                 index: last.index(),
                 id: last.id_text(),
@@ -832,9 +831,9 @@ fn read_set<'a>(
         let body = segs.get(1..segs.len().saturating_sub(1)).unwrap_or(&[]);
         let text = SetText::new(input, &st, se);
         document = Some(match st01 {
-            b"850" => Document::PurchaseOrder(po850::read(&st, body, se, &mut iss, fields, text)),
-            b"860" => Document::OrderChange(pc860::read(&st, body, se, &mut iss, text)),
-            _ => Document::FunctionalAck(ack997::read(&set_id, &st, body, se, &mut iss)),
+            b"850" => Document::PurchaseOrder(Box::new(po850::read(&st, body, se, &mut iss, fields, text))),
+            b"860" => Document::OrderChange(Box::new(pc860::read(&st, body, se, &mut iss, text))),
+            _ => Document::FunctionalAck(Box::new(ack997::read(&set_id, &st, body, se, &mut iss))),
         });
     }
     if !iss.is_empty() {

@@ -716,7 +716,7 @@ pub(crate) fn read<'a>(
             b"PO4" => {
                 let p = pack(iss, seg, f);
                 if let (Loop::Line, Some(l)) = (state, po.lines.last_mut()) {
-                    l.pack = Some(p);
+                    l.pack = Some(Box::new(p));
                 }
             }
             b"CTP" => {
