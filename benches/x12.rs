@@ -9,6 +9,10 @@ use dropgate::formats::x12::Document;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+/// The allocator the `dropgate` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ORDERS: usize = 10_000;
 const LINES: usize = 5;
 

@@ -28,7 +28,7 @@ fn set_ack() -> impl Strategy<Value = SetAck> {
     (any::<bool>(), 1u32..9999, prop::sample::select(vec!["PO1", "BEG", "N1", "DTM"]), 2u32..60, 1u32..9).prop_map(
         |(ok, control, seg, pos, el)| SetAck {
             set_id: "850".into(),
-            control: format!("{control:04}"),
+            control: format!("{control:04}").into(),
             implementation_ref: None,
             code: if ok { AckCode::Accepted } else { AckCode::Rejected },
             set_errors: Vec::new(),
@@ -58,7 +58,7 @@ fn set_ack() -> impl Strategy<Value = SetAck> {
 fn group_ack() -> impl Strategy<Value = GroupAck> {
     (prop::collection::vec(set_ack(), 1..20), 1u32..999_999).prop_map(|(mut sets, control)| {
         for (i, s) in sets.iter_mut().enumerate() {
-            s.control = format!("{:04}", i + 1);
+            s.control = format!("{:04}", i + 1).into();
         }
         let accepted = sets.iter().filter(|s| s.code == AckCode::Accepted).count() as u32;
         let n = sets.len() as u32;

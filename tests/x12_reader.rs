@@ -51,7 +51,7 @@ fn orders(f: &ParsedFile) -> Vec<&PurchaseOrder> {
     sets(f)
         .into_iter()
         .filter_map(|s| match &s.document {
-            Document::PurchaseOrder(p) => Some(p),
+            Document::PurchaseOrder(p) => Some(&**p),
             _ => None,
         })
         .collect()

@@ -596,7 +596,7 @@ fn odd_inputs_still_give_valid_documents() {
     po.order_date = Some("20240230".into());
     po.lines = vec![
         OrderLine {
-            line_number: String::new(),
+            line_number: Default::default(),
             quantity: Amount::from_raw(i64::MAX),
             unit: "E".into(),
             unit_price: Some(Amount::from_raw(-12_345)),
@@ -604,7 +604,7 @@ fn odd_inputs_still_give_valid_documents() {
             ids: vec![
                 ItemId { qualifier: "U".into(), value: "x".into() },
                 ItemId { qualifier: "VN".into(), value: "é\t*~".into() },
-                ItemId { qualifier: "VN".into(), value: "v".repeat(60) },
+                ItemId { qualifier: "VN".into(), value: "v".repeat(60).into() },
             ],
             ..OrderLine::default()
         },
@@ -630,7 +630,7 @@ fn odd_inputs_still_give_valid_documents() {
     let doc_empty_997 = write_997(&env, &[]);
 
     let (mut change, mut outcome) = change_request();
-    change.po_number = String::new();
+    change.po_number = Default::default();
     change.order_date = Some("x".into());
     outcome.lines[0].change_code = "?".into();
     outcome.lines[1].quantity = Some(i64::MIN);

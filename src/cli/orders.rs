@@ -124,7 +124,7 @@ pub fn run(config: &Path, c: OrdersCmd) -> anyhow::Result<i32> {
                 if let Ok(po) = serde_json::from_str::<crate::domain::PurchaseOrder>(&o.detail) {
                     if let Some(st) = po.ship_to() {
                         let addr = [
-                            st.name.clone().unwrap_or_default(),
+                            st.name.as_deref().unwrap_or_default().to_string(),
                             st.address.join(", "),
                             format!(
                                 "{} {} {}",

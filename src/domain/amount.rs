@@ -56,36 +56,54 @@ impl Amount {
     /// decimal point. At most four fraction digits are kept exactly; more
     /// are refused. `None` when the text is not a number.
     pub fn parse(text: &str) -> Option<Amount> {
-        let t = text.trim();
-        let (neg, digits) = match t.as_bytes().first()? {
-            b'-' => (true, &t[1..]),
-            b'+' => (false, &t[1..]),
-            _ => (false, t),
+        Self::parse_ascii(text.trim().as_bytes())
+    }
+
+    /// [`Amount::parse`] of bytes that are already trimmed: one pass, no
+    /// UTF-8 check (anything but ASCII digits, sign and point is refused).
+    #[inline]
+    pub fn parse_ascii(b: &[u8]) -> Option<Amount> {
+        let (neg, digits) = match b.first()? {
+            b'-' => (true, &b[1..]),
+            b'+' => (false, &b[1..]),
+            _ => (false, b),
         };
-        if digits.is_empty() {
-            return None;
+        let mut int: i64 = 0;
+        let mut int_len = 0usize;
+        let mut i = 0;
+        while let Some(&d) = digits.get(i) {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            if int_len < 14 {
+                int = int * 10 + i64::from(d - b'0');
+            }
+            int_len += 1;
+            i += 1;
         }
-        let (int, frac) = match digits.find('.') {
-            Some(i) => (&digits[..i], &digits[i + 1..]),
-            None => (digits, ""),
+        let frac = match digits.get(i) {
+            None => &[][..],
+            Some(b'.') => &digits[i + 1..],
+            Some(_) => return None,
         };
-        if int.is_empty() && frac.is_empty() {
+        if int_len == 0 && frac.is_empty() {
             return None;
         }
-        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        if !frac.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        let frac = frac.trim_end_matches('0');
-        if frac.len() > 4 || int.len() > 14 {
+        let mut frac_len = frac.len();
+        while frac_len > 0 && frac[frac_len - 1] == b'0' {
+            frac_len -= 1;
+        }
+        if frac_len > 4 || int_len > 14 {
             return None;
         }
-        let mut v: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-        v = v.checked_mul(SCALE)?;
         let mut f: i64 = 0;
-        for (i, b) in frac.bytes().enumerate() {
-            f += i64::from(b - b'0') * 10_i64.pow(3 - i as u32);
+        for (k, &d) in frac[..frac_len].iter().enumerate() {
+            f += i64::from(d - b'0') * [1000, 100, 10, 1][k];
         }
-        v = v.checked_add(f)?;
+        let v = int * SCALE + f;
         Some(Amount(if neg { -v } else { v }))
     }
 
@@ -145,6 +163,50 @@ impl<'de> Deserialize<'de> for Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The reading `parse` had before it worked on bytes, kept to check
+    /// that both agree.
+    fn parse_by_str(text: &str) -> Option<Amount> {
+        let t = text.trim();
+        let (neg, digits) = match t.as_bytes().first()? {
+            b'-' => (true, &t[1..]),
+            b'+' => (false, &t[1..]),
+            _ => (false, t),
+        };
+        if digits.is_empty() {
+            return None;
+        }
+        let (int, frac) = match digits.find('.') {
+            Some(i) => (&digits[..i], &digits[i + 1..]),
+            None => (digits, ""),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let frac = frac.trim_end_matches('0');
+        if frac.len() > 4 || int.len() > 14 {
+            return None;
+        }
+        let mut v: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+        v = v.checked_mul(SCALE)?;
+        let mut f: i64 = 0;
+        for (i, b) in frac.bytes().enumerate() {
+            f += i64::from(b - b'0') * 10_i64.pow(3 - i as u32);
+        }
+        v = v.checked_add(f)?;
+        Some(Amount(if neg { -v } else { v }))
+    }
+
+    proptest! {
+        #[test]
+        fn parse_agrees_with_the_str_reading(t in "[ 0-9.+-]{0,20}|[0-9]{0,16}(\\.[0-9]{0,6})?|.{0,8}") {
+            prop_assert_eq!(Amount::parse(&t), parse_by_str(&t));
+        }
+    }
 
     #[test]
     fn parses_and_prints() {
@@ -156,10 +218,31 @@ mod tests {
             ("120.6", "120.6"),
             ("0", "0"),
             ("+3", "3"),
+            ("1.", "1"),
+            (" 7.50 ", "7.5"),
+            ("00012.34000", "12.34"),
+            ("-.0001", "-0.0001"),
+            ("99999999999999", "99999999999999"),
         ] {
             assert_eq!(Amount::parse(t).unwrap().to_string(), out, "{t}");
         }
-        for bad in ["", "-", ".", "1.2.3", "abc", "1e5", "1.23456", "1 2"] {
+        for bad in [
+            "",
+            "-",
+            ".",
+            "-.",
+            "+",
+            "--5",
+            "+-5",
+            "1.2.3",
+            "abc",
+            "1e5",
+            "1.23456",
+            "1 2",
+            "1.-2",
+            "123456789012345",
+            "٣",
+        ] {
             assert!(Amount::parse(bad).is_none(), "{bad}");
         }
         assert_eq!(Amount::parse("3").unwrap().whole_units(), Some(3));

@@ -8,5 +8,8 @@ pub mod order;
 pub mod policy;
 
 pub use amount::Amount;
+/// The string type of the domain model: short values (codes, numbers,
+/// names) are kept inline, without a heap allocation.
+pub use compact_str::CompactString;
 pub use order::*;
 pub use policy::*;

@@ -2,43 +2,44 @@
 //! whatever format they arrived in.
 
 use super::Amount;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A reference number (X12 REF / N9 without messages): qualifier and value.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
-    pub qualifier: String,
-    pub value: String,
+    pub qualifier: CompactString,
+    pub value: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 /// A dated event (X12 DTM): qualifier such as `002` (delivery requested),
 /// `010` (requested ship), date as CCYYMMDD, optional time HHMM[SS] and zone.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateRef {
-    pub qualifier: String,
-    pub date: String,
+    pub qualifier: CompactString,
+    pub date: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
+    pub time: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone: Option<String>,
+    pub zone: Option<CompactString>,
 }
 
 /// A communication number (PER03/04, 05/06, 07/08): `TE` phone, `EM` e-mail…
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comm {
-    pub qualifier: String,
-    pub value: String,
+    pub qualifier: CompactString,
+    pub value: CompactString,
 }
 
 /// A contact (X12 PER): function code (`BD` buyer, `IC` information, `ZZ`…),
 /// a name and its numbers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
-    pub function: String,
+    pub function: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub comms: Vec<Comm>,
 }
@@ -48,28 +49,28 @@ pub struct Contact {
 pub struct Party {
     /// Entity identifier code: `ST` ship-to (the consumer in drop-ship),
     /// `BT` bill-to, `RT`/`RE` return-to, `BY` buyer, `SF` ship-from, `LW`…
-    pub role: String,
+    pub role: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// N1 identification code qualifier and code (e.g. `92` + store number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_qualifier: Option<String>,
+    pub id_qualifier: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Additional name lines (N2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extra_names: Vec<String>,
+    pub extra_names: Vec<CompactString>,
     /// Street lines (N3, up to two per segment, several segments allowed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub address: Vec<String>,
+    pub address: Vec<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub postal_code: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contacts: Vec<Contact>,
 }
@@ -85,7 +86,7 @@ impl Party {
         if let Some(i) = &self.id {
             parts.push(i);
         }
-        parts.extend(self.address.iter().map(String::as_str));
+        parts.extend(self.address.iter().map(CompactString::as_str));
         for p in [&self.city, &self.state, &self.postal_code, &self.country].into_iter().flatten() {
             parts.push(p);
         }
@@ -112,10 +113,10 @@ pub struct Note {
     pub kind: NoteKind,
     /// The N9 qualifier and identification (e.g. `ZZ` / `GIFT`, `L1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub qualifier: Option<String>,
+    pub qualifier: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    pub text: String,
+    pub reference: Option<CompactString>,
+    pub text: CompactString,
 }
 
 /// Carrier and routing (X12 TD5).
@@ -123,38 +124,38 @@ pub struct Note {
 pub struct Carrier {
     /// TD503 identification code (SCAC) when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scac: Option<String>,
+    pub scac: Option<CompactString>,
     /// TD504 transportation method (`M` motor, `U` parcel…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub mode: Option<CompactString>,
     /// TD505 routing: the free text most retailers put the ship method in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub routing: Option<String>,
+    pub routing: Option<CompactString>,
     /// TD508 / TD512 service level code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_level: Option<String>,
+    pub service_level: Option<CompactString>,
 }
 
 /// An allowance or charge (X12 SAC).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charge {
     /// `A` allowance, `C` charge, `N` no allowance or charge.
-    pub indicator: String,
-    pub code: String,
+    pub indicator: CompactString,
+    pub code: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percent: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 /// One product identifier with its X12 qualifier: `UP` UPC, `UK` GTIN-14,
 /// `EN` EAN, `VN`/`VP` vendor item, `IN`/`BP` buyer item, `SK` SKU…
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemId {
-    pub qualifier: String,
-    pub value: String,
+    pub qualifier: CompactString,
+    pub value: CompactString,
 }
 
 /// Packaging (X12 PO4).
@@ -165,7 +166,7 @@ pub struct Pack {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
 }
 
 /// A price other than the unit price (X12 CTP): class of trade, price
@@ -173,9 +174,9 @@ pub struct Pack {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub class_of_trade: Option<String>,
+    pub class_of_trade: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub qualifier: Option<String>,
+    pub qualifier: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Amount>,
 }
@@ -185,26 +186,27 @@ pub struct PriceInfo {
 pub struct OrderLine {
     /// PO101 assigned identification, as sent (`1`, `001`, `0010`).
     /// When absent, the 1-based position is used.
-    pub line_number: String,
+    pub line_number: CompactString,
     pub quantity: Amount,
     /// PO103 unit of measure (`EA`, `CA`…).
-    pub unit: String,
+    pub unit: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<Amount>,
     /// PO105 basis of unit price (`PE`, `NT`, `PP`…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price_basis: Option<String>,
+    pub price_basis: Option<CompactString>,
     pub ids: Vec<ItemId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
+    /// Boxed: few orders carry a PO4, and every line would pay for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pack: Option<Pack>,
+    pub pack: Option<Box<Pack>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prices: Vec<PriceInfo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub charges: Vec<Charge>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub messages: Vec<String>,
+    pub messages: Vec<CompactString>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -221,18 +223,18 @@ impl OrderLine {
 /// A purchase order (X12 850, and later cXML OrderRequest, EDIFACT ORDERS, CSV).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseOrder {
-    pub po_number: String,
+    pub po_number: CompactString,
     /// BEG01 transaction set purpose (`00` original, `06` confirmation, `07` duplicate…).
-    pub purpose: String,
+    pub purpose: CompactString,
     /// BEG02 order type (`SA` stand-alone, `DS` drop ship, `RL` release…).
-    pub order_type: String,
+    pub order_type: CompactString,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release_number: Option<String>,
+    pub release_number: Option<CompactString>,
     /// BEG05 order date, CCYYMMDD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_date: Option<String>,
+    pub order_date: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
+    pub currency: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -278,10 +280,10 @@ impl PurchaseOrder {
 /// What an 860 asks for one line (X12 POC02 change type).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineChange {
-    pub line_number: String,
+    pub line_number: CompactString,
     /// POC02: `DI` delete item, `QD` quantity decrease, `QI` quantity
     /// increase, `CA` changes to line items, `AI` add item, `PC` price change…
-    pub change_code: String,
+    pub change_code: CompactString,
     /// POC03: the quantity ordered after the change, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<Amount>,
@@ -289,29 +291,29 @@ pub struct LineChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity_left: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<Amount>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ids: Vec<ItemId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 /// A purchase order change request (X12 860).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderChange {
-    pub po_number: String,
+    pub po_number: CompactString,
     /// BCH01: `01` cancellation, `04` change, `05` replace…
-    pub purpose: String,
+    pub purpose: CompactString,
     /// BCH02 order type.
-    pub order_type: String,
+    pub order_type: CompactString,
     /// BCH06 date of the original PO, CCYYMMDD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_date: Option<String>,
+    pub order_date: Option<CompactString>,
     /// BCH11 change request date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change_date: Option<String>,
+    pub change_date: Option<CompactString>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

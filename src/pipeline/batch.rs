@@ -82,7 +82,7 @@ impl Batch {
     /// Loads in a few queries what the orders of this document will look up.
     pub fn prefetch(&mut self, conn: &mut Conn, retailer: &str, pos: &[&PurchaseOrder]) -> Result<()> {
         let values: Vec<String> =
-            pos.iter().flat_map(|p| p.lines.iter().flat_map(|l| l.ids.iter().map(|i| i.value.clone()))).collect();
+            pos.iter().flat_map(|p| p.lines.iter().flat_map(|l| l.ids.iter().map(|i| i.value.to_string()))).collect();
         self.aliases.extend(stock::resolve_aliases(conn, &values)?);
         let mut skus: Vec<&str> =
             self.aliases.values().map(String::as_str).filter(|s| !self.free.contains_key(*s)).collect();

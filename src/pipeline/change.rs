@@ -102,9 +102,9 @@ fn apply_line_change(
     a: &Addressed<'_>,
 ) -> Result<LineChangeOutcome> {
     let mut out = LineChangeOutcome {
-        line_number: c.line_number.clone(),
-        change_code: c.change_code.clone(),
-        unit: c.unit.clone(),
+        line_number: c.line_number.to_string(),
+        change_code: c.change_code.to_string(),
+        unit: c.unit.as_deref().map(str::to_string),
         ..LineChangeOutcome::default()
     };
     let Some(l) = lines.iter_mut().find(|l| same_line(&l.line_number, &c.line_number)) else {

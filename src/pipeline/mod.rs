@@ -210,7 +210,7 @@ fn process_x12(conn: &mut Conn, doc: &documents::DocumentRow, label: &str) -> Re
             batch.controls.reserve(conn, &a.retailer, "gs", gs)?;
             let pos: Vec<&crate::domain::PurchaseOrder> = processable(a.ic)
                 .filter_map(|(_, set)| match &set.document {
-                    Document::PurchaseOrder(po) => Some(po),
+                    Document::PurchaseOrder(po) => Some(&**po),
                     _ => None,
                 })
                 .collect();

@@ -33,7 +33,7 @@ pub(super) fn process(
     now_s: i64,
     s: &mut Summary,
 ) -> Result<()> {
-    let key = (a.retailer.clone(), po.po_number.clone(), ship_to_key(po));
+    let key = (a.retailer.clone(), po.po_number.to_string(), ship_to_key(po));
     if let Some(known) = batch.known.get(&key).cloned() {
         // Same PO again: the same answer, nothing reserved.
         send_855(conn, batch, a, doc_id, known.order, &known.po, &known.decision, now_s)?;
@@ -49,7 +49,7 @@ pub(super) fn process(
     for line in &po.lines {
         let mut ids: Vec<&crate::domain::ItemId> = line.ids.iter().collect();
         ids.sort_by_key(|i| ID_PREFERENCE.iter().position(|q| *q == i.qualifier).unwrap_or(ID_PREFERENCE.len()));
-        let hit = ids.iter().find_map(|i| batch.aliases.get(&i.value).map(|sku| (*i, sku.clone())));
+        let hit = ids.iter().find_map(|i| batch.aliases.get(i.value.as_str()).map(|sku| (*i, sku.clone())));
         let item = hit.as_ref().map(|(i, _)| *i).or(ids.first().copied());
         items.push(item.map(|i| format!("{}:{}", i.qualifier, i.value)).unwrap_or_default());
         let quantity = line.quantity.whole_units().filter(|q| *q > 0);
@@ -74,10 +74,10 @@ pub(super) fn process(
         .map(|(i, ((line, d), (req, item)))| LineRow {
             order_id: 0,
             position: i32::try_from(i + 1).unwrap_or(i32::MAX),
-            line_number: line.line_number.clone(),
+            line_number: line.line_number.to_string(),
             sku: req.sku.clone(),
             item,
-            unit: line.unit.clone(),
+            unit: line.unit.to_string(),
             ordered: d.ordered,
             accepted: d.accepted,
             backordered: d.backordered,
@@ -91,14 +91,14 @@ pub(super) fn process(
     let order = batch.add_order(
         NewOrderRow {
             retailer_id: a.retailer.clone(),
-            po_number: po.po_number.clone(),
+            po_number: po.po_number.to_string(),
             ship_to_key: key.2.clone(),
             document_id: doc_id,
             interchange_control: a.ic.control.clone(),
-            set_control: set.control.clone(),
+            set_control: set.control.to_string(),
             state: decision.state.as_str().to_string(),
-            order_date: po.order_date.clone(),
-            ship_to_name: po.ship_to().and_then(|p| p.name.clone()),
+            order_date: po.order_date.as_deref().map(str::to_string),
+            ship_to_name: po.ship_to().and_then(|p| p.name.as_deref().map(str::to_string)),
             detail: serde_json::to_string(po).unwrap_or_default(),
             created_at: now,
             updated_at: now,

@@ -2,6 +2,7 @@
 //! interchange, group and transaction set, in X12's own code lists. The
 //! reader fills it; the 997/999/TA1 writers turn it into bytes.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// AK304 / IK304: segment syntax error codes.
@@ -217,11 +218,11 @@ pub struct SegmentError {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetAck {
     /// ST01, e.g. `850`.
-    pub set_id: String,
+    pub set_id: CompactString,
     /// ST02.
-    pub control: String,
+    pub control: CompactString,
     /// ST03 implementation convention reference (5010), echoed in AK203.
-    pub implementation_ref: Option<String>,
+    pub implementation_ref: Option<CompactString>,
     pub code: AckCode,
     pub set_errors: Vec<SetErrorCode>,
     pub segment_errors: Vec<SegmentError>,

@@ -1,7 +1,7 @@
 //! What the X12 reader produces and what the writers take.
 
 use super::ack::{GroupAck, InterchangeAck, SetAck};
-use crate::domain::{OrderChange, PurchaseOrder};
+use crate::domain::{CompactString, OrderChange, PurchaseOrder};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -104,15 +104,18 @@ pub struct InboundSetAck {
 }
 
 /// The business content of a transaction set, when it could be read.
+///
+/// The documents are boxed: a file holds thousands of sets, and a set
+/// stays small while its document is built in a place of its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Document {
-    PurchaseOrder(PurchaseOrder),
-    OrderChange(OrderChange),
-    FunctionalAck(InboundAck),
+    PurchaseOrder(Box<PurchaseOrder>),
+    OrderChange(Box<OrderChange>),
+    FunctionalAck(Box<InboundAck>),
     /// A set dropgate does not take (ST01 named here), acknowledged with AK5*R*1.
     Unsupported {
-        set_id: String,
+        set_id: CompactString,
     },
     /// A set with errors serious enough that it was rejected (see its ack).
     Rejected,
@@ -120,8 +123,8 @@ pub enum Document {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TransactionSet {
-    pub set_id: String,
-    pub control: String,
+    pub set_id: CompactString,
+    pub control: CompactString,
     /// 1-based index in the file of its ST and SE (SE = 0 when missing).
     pub first_segment: usize,
     pub last_segment: usize,

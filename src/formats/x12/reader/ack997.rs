@@ -1,7 +1,7 @@
 //! Inbound 997 / 999 → [`InboundAck`]: the partner's verdict on a group
 //! dropgate sent, with AK3/AK4 (IK3/IK4) and set error codes in words.
 
-use super::common::{self, el, req, Issues};
+use super::common::{self, el, req_string, Issues};
 use super::lexer::Segment;
 use crate::formats::x12::ack::SegmentErrorCode;
 use crate::formats::x12::model::{InboundAck, InboundSetAck};
@@ -113,16 +113,16 @@ pub(crate) fn read(
                 if el(&f, 2).is_empty() {
                     iss.missing(seg, 2, 28, format_args!("AK1: group control number"));
                 }
-                ack.functional_id = req(&f, 1);
-                ack.group_control = req(&f, 2);
+                ack.functional_id = req_string(&f, 1);
+                ack.group_control = req_string(&f, 2);
             }
             b"AK2" => {
                 if el(&f, 1).is_empty() {
                     iss.missing(seg, 1, 143, format_args!("AK2: transaction set identifier"));
                 }
                 ack.sets.push(InboundSetAck {
-                    set_id: req(&f, 1),
-                    control: req(&f, 2),
+                    set_id: req_string(&f, 1),
+                    control: req_string(&f, 2),
                     code: String::new(),
                     errors: Vec::new(),
                 });
@@ -156,7 +156,7 @@ pub(crate) fn read(
                 if el(&f, 1).is_empty() {
                     iss.missing(seg, 1, 717, format_args!("{}: acknowledgment code", common::text(id)));
                 }
-                let code = req(&f, 1);
+                let code = req_string(&f, 1);
                 let mut errors = Vec::new();
                 for n in 2..=6 {
                     let c = el(&f, n);
@@ -182,7 +182,7 @@ pub(crate) fn read(
                 if el(&f, 1).is_empty() {
                     iss.missing(seg, 1, 715, format_args!("AK9: functional group acknowledge code"));
                 }
-                ack.group_code = req(&f, 1);
+                ack.group_code = req_string(&f, 1);
             }
             b"CTX" => {
                 let context: Vec<String> =

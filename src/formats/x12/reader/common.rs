@@ -2,10 +2,11 @@
 //! collector of located errors (AK3/AK4 and [`X12Error`]).
 
 use super::lexer::Segment;
-use crate::domain::{Amount, NoteKind};
+use crate::domain::{Amount, CompactString, NoteKind};
 use crate::formats::x12::ack::{ElementError, ElementErrorCode, SegmentError, SegmentErrorCode};
 use crate::formats::x12::model::X12Error;
 use std::fmt;
+use std::ops::Deref;
 
 /// Element bytes as text: UTF-8 when valid, otherwise Latin-1 (every byte
 /// one character), so nothing is lost or replaced.
@@ -16,8 +17,31 @@ pub(crate) fn text(b: &[u8]) -> String {
     }
 }
 
+/// Element bytes shown as [`text`] reads them, written only when a message
+/// is actually formatted.
+pub(crate) struct Shown<'a>(pub &'a [u8]);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match std::str::from_utf8(self.0) {
+            Ok(s) => f.write_str(s),
+            Err(_) => self.0.iter().try_for_each(|&c| fmt::Write::write_char(f, char::from(c))),
+        }
+    }
+}
+
+/// Element bytes as a domain string, converted as [`text`] does. Short
+/// values (most codes, numbers and names) need no heap allocation.
+#[inline]
+pub(crate) fn ctext(b: &[u8]) -> CompactString {
+    match std::str::from_utf8(b) {
+        Ok(s) => CompactString::new(s),
+        Err(_) => b.iter().map(|&c| char::from(c)).collect(),
+    }
+}
+
 /// Appends element bytes to `out` as [`text`] would convert them.
-pub(crate) fn push_text(out: &mut String, b: &[u8]) {
+pub(crate) fn push_text(out: &mut CompactString, b: &[u8]) {
     match std::str::from_utf8(b) {
         Ok(s) => out.push_str(s),
         Err(_) => out.extend(b.iter().map(|&c| char::from(c))),
@@ -53,14 +77,112 @@ pub(crate) fn el<'a>(f: &[&'a [u8]], n: usize) -> &'a [u8] {
 
 /// Element `n` as text, `None` when absent or blank.
 #[inline]
-pub(crate) fn opt(f: &[&[u8]], n: usize) -> Option<String> {
+pub(crate) fn opt(f: &Fields<'_>, n: usize) -> Option<CompactString> {
     let v = el(f, n);
-    (!v.is_empty()).then(|| text(v))
+    (!v.is_empty()).then(|| f.text(v))
 }
 
 /// Element `n` as text, empty when absent.
 #[inline]
-pub(crate) fn req(f: &[&[u8]], n: usize) -> String {
+pub(crate) fn req(f: &Fields<'_>, n: usize) -> CompactString {
+    f.text(el(f, n))
+}
+
+/// Appends element `n` to `out`, as [`req`] reads it.
+#[inline]
+pub(crate) fn push_el(out: &mut CompactString, f: &Fields<'_>, n: usize) {
+    let v = el(f, n);
+    match f.str_of(v) {
+        Some(t) => out.push_str(t),
+        None => push_text(out, v),
+    }
+}
+
+/// A transaction set as text, when all of it is valid UTF-8: checked once,
+/// so that the text of its elements needs no check of its own.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SetText<'a> {
+    text: &'a str,
+    /// Offset of `text` in the input.
+    start: usize,
+}
+
+impl<'a> SetText<'a> {
+    /// The bytes from the start of `first` to the end of `last` (segments
+    /// of `input`), when they are valid UTF-8.
+    pub fn new(input: &'a [u8], first: &Segment<'a>, last: &Segment<'a>) -> Option<Self> {
+        let start = first.offset();
+        let end = last.offset().checked_add(last.raw().len())?;
+        let text = std::str::from_utf8(input.get(start..end)?).ok()?;
+        Some(SetText { text, start })
+    }
+
+    /// The text of `seg`: the very bytes of [`Segment::raw`], or `None` when
+    /// the segment is not inside the set.
+    #[inline]
+    pub fn segment(&self, seg: &Segment<'a>) -> Option<&'a str> {
+        let raw = seg.raw();
+        let from = seg.offset().checked_sub(self.start)?;
+        let t = self.text.get(from..from.checked_add(raw.len())?)?;
+        (t.as_ptr() == raw.as_ptr()).then_some(t)
+    }
+}
+
+/// The elements of one segment (`f[0]` is the id), and the segment as text
+/// when it is known to be valid UTF-8.
+#[derive(Debug, Default)]
+pub(crate) struct Fields<'a> {
+    bytes: Vec<&'a [u8]>,
+    text: Option<&'a str>,
+}
+
+impl<'a> Deref for Fields<'a> {
+    type Target = [&'a [u8]];
+
+    #[inline]
+    fn deref(&self) -> &[&'a [u8]] {
+        &self.bytes
+    }
+}
+
+impl<'a> Fields<'a> {
+    pub fn with_capacity(n: usize) -> Self {
+        Fields { bytes: Vec::with_capacity(n), text: None }
+    }
+
+    /// Splits `seg` into its elements; `text` is the segment as text, from
+    /// [`SetText::segment`], when known.
+    #[inline]
+    pub fn split(&mut self, seg: &Segment<'a>, text: Option<&'a str>) {
+        self.text = text;
+        seg.split_into(&mut self.bytes);
+    }
+
+    /// `v` (a part of the segment) as the text it is inside the segment's
+    /// text, without checking it again. `None` when the segment is not
+    /// known to be text or `v` does not start and end on characters.
+    #[inline]
+    pub fn str_of(&self, v: &[u8]) -> Option<&'a str> {
+        let t = self.text?;
+        // Where `v` lies in the segment: the same memory, so the same bytes.
+        let from = (v.as_ptr() as usize).checked_sub(t.as_ptr() as usize)?;
+        let s = t.get(from..from.checked_add(v.len())?)?;
+        (s.as_ptr() == v.as_ptr()).then_some(s)
+    }
+
+    /// `v` (a part of the segment) as a domain string, read as [`ctext`] does.
+    #[inline]
+    pub fn text(&self, v: &[u8]) -> CompactString {
+        match self.str_of(v) {
+            Some(s) => CompactString::new(s),
+            None => ctext(v),
+        }
+    }
+}
+
+/// Element `n` as a `String`, empty when absent.
+#[inline]
+pub(crate) fn req_string(f: &[&[u8]], n: usize) -> String {
     text(el(f, n))
 }
 
@@ -99,8 +221,20 @@ pub(crate) fn count(b: &[u8]) -> Option<u32> {
 pub(crate) type NumError = &'static str;
 
 /// An X12 decimal (R): sign, digits, optional point, up to four decimals.
+#[inline]
 pub(crate) fn decimal(b: &[u8]) -> Result<Amount, NumError> {
-    let s = std::str::from_utf8(b.trim_ascii()).map_err(|_| "is not a number")?;
+    let b = b.trim_ascii();
+    match Amount::parse_ascii(b) {
+        Some(a) => Ok(a),
+        None => decimal_slow(b),
+    }
+}
+
+/// [`decimal`] for what is not a plain ASCII number: the same reading as
+/// [`Amount::parse`], and why it fails.
+#[cold]
+fn decimal_slow(b: &[u8]) -> Result<Amount, NumError> {
+    let s = std::str::from_utf8(b).map_err(|_| "is not a number")?;
     if let Some(a) = Amount::parse(s) {
         return Ok(a);
     }
@@ -155,8 +289,17 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 }
 
 /// A date as CCYYMMDD, from CCYYMMDD or YYMMDD (years 00–49 are 20xx).
-pub(crate) fn date(b: &[u8]) -> Option<String> {
+pub(crate) fn date(b: &[u8]) -> Option<CompactString> {
     let b = b.trim_ascii();
+    match check_date(b)? {
+        true => Some(ctext(b)),
+        false => Some(expand_yymmdd(b)),
+    }
+}
+
+/// Whether trimmed `b` is a valid date: `Some(true)` for CCYYMMDD,
+/// `Some(false)` for YYMMDD.
+fn check_date(b: &[u8]) -> Option<bool> {
     if !is_digits(b) {
         return None;
     }
@@ -172,7 +315,15 @@ pub(crate) fn date(b: &[u8]) -> Option<String> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    Some(if full { text(b) } else { format!("{year:04}{month:02}{day:02}") })
+    Some(full)
+}
+
+/// A valid YYMMDD as CCYYMMDD (00–49 are 20xx).
+fn expand_yymmdd(b: &[u8]) -> CompactString {
+    let century = if num2(b) < 50 { "20" } else { "19" };
+    let mut out = CompactString::new(century);
+    out.extend(b.iter().map(|&d| char::from(d)));
+    out
 }
 
 /// A time HHMM, HHMMSS or HHMMSSd..
@@ -395,17 +546,18 @@ impl Issues {
     pub fn date(
         &mut self,
         seg: &Segment<'_>,
-        f: &[&[u8]],
+        f: &Fields<'_>,
         n: usize,
         reference: u32,
         what: fmt::Arguments<'_>,
-    ) -> Option<String> {
+    ) -> Option<CompactString> {
         let v = el(f, n);
         if v.is_empty() {
             return None;
         }
-        match date(v) {
-            Some(d) => Some(d),
+        match check_date(v) {
+            Some(true) => Some(req(f, n)),
+            Some(false) => Some(expand_yymmdd(v)),
             None => {
                 self.element(
                     seg,

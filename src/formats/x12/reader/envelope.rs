@@ -1,7 +1,7 @@
 //! The envelope walk: ISA…IEA, GS…GE, ST…SE, their checks and verdicts
 //! (TA1, AK9, AK5), and the hand-off of each set to its reader.
 
-use super::common::{self, is_digits, quote, same_control, text, Issues};
+use super::common::{self, is_digits, quote, same_control, text, Fields, Issues, SetText};
 use super::lexer::{self, file_error, IsaLayout, Segment, Segments, ISA_WIDTHS};
 use super::{ack997, pc860, po850};
 use crate::formats::x12::ack::{
@@ -92,10 +92,9 @@ struct Reader<'a> {
     set: Vec<Segment<'a>>,
     isa13: HashSet<ControlKey>,
     /// Reused for splitting segments into elements.
-    fields: Vec<&'a [u8]>,
+    fields: Fields<'a>,
     /// Inside a run of segments that are out of place (reported once).
     stray: bool,
-    last: Option<Segment<'a>>,
 }
 
 /// Reads a whole file. Never panics; everything wrong is in the errors.
@@ -107,9 +106,8 @@ pub(crate) fn read(bytes: &[u8]) -> ParsedFile {
         group: None,
         set: Vec::with_capacity(64),
         isa13: HashSet::new(),
-        fields: Vec::with_capacity(32),
+        fields: Fields::with_capacity(32),
         stray: false,
-        last: None,
     };
     let start = r.lex.skip_fillers();
     let rest = bytes.get(start..).unwrap_or(b"");
@@ -143,8 +141,9 @@ pub(crate) fn read(bytes: &[u8]) -> ParsedFile {
 
 impl<'a> Reader<'a> {
     fn run(&mut self) {
+        let mut last = None;
         while let Some(seg) = self.lex.next() {
-            self.last = Some(seg);
+            last = Some(seg);
             if let Some(isa) = self.lex.take_isa() {
                 self.on_isa(seg, isa);
                 continue;
@@ -159,7 +158,7 @@ impl<'a> Reader<'a> {
                 _ => self.on_other(seg),
             }
         }
-        if let Some(last) = self.last {
+        if let Some(last) = last {
             let closer = |what: &str| Closer {
                 index: last.index(),
                 id: last.id_text(),
@@ -348,13 +347,13 @@ impl<'a> Reader<'a> {
         seg.split_into(&mut f);
         let control = common::el(&f, 6);
         let version = common::el(&f, 8);
-        let functional_id = common::req(&f, 1);
+        let functional_id = common::req_string(&f, 1);
         let group = Group {
             functional_id: functional_id.clone(),
-            app_sender: common::req(&f, 2),
-            app_receiver: common::req(&f, 3),
-            date: common::req(&f, 4),
-            time: common::req(&f, 5),
+            app_sender: common::req_string(&f, 2),
+            app_receiver: common::req_string(&f, 3),
+            date: common::req_string(&f, 4),
+            time: common::req_string(&f, 5),
             control: text(control),
             version: text(version),
             sets: Vec::new(),
@@ -526,7 +525,9 @@ impl<'a> Reader<'a> {
         if self.group.is_none() {
             return self.stray_segment(seg);
         }
-        self.close_set(None, Some(Self::closer(&seg, "a new ST starts")));
+        if !self.set.is_empty() {
+            self.close_set(None, Some(Self::closer(&seg, "a new ST starts")));
+        }
         self.set.clear();
         self.set.push(seg);
     }
@@ -546,7 +547,7 @@ impl<'a> Reader<'a> {
         }
         let segs = std::mem::take(&mut self.set);
         if let (Some(g), Some(&st)) = (self.group.as_mut(), segs.first()) {
-            let set = read_set(st, &segs, se, closer, g, &mut self.fields);
+            let set = read_set(self.lex.input(), st, &segs, se, closer, g, &mut self.fields);
             g.group.sets.push(set);
         }
         self.set = segs;
@@ -728,18 +729,19 @@ fn version_supported(v: &[u8]) -> bool {
 /// `segs` runs from `st` to the SE (or to the last segment before the set
 /// was cut short).
 fn read_set<'a>(
+    input: &'a [u8],
     st: Segment<'a>,
     segs: &[Segment<'a>],
     se: Option<Segment<'a>>,
     closer: Option<Closer>,
     g: &mut GroupState,
-    fields: &mut Vec<&'a [u8]>,
+    fields: &mut Fields<'a>,
 ) -> TransactionSet {
     let st01 = st.element(1).unwrap_or(b"").trim_ascii();
     let st02 = st.element(2).unwrap_or(b"").trim_ascii();
     let st03 = st.element(3).unwrap_or(b"").trim_ascii();
-    let set_id = text(st01);
-    let control = text(st02);
+    let set_id = common::ctext(st01);
+    let control = common::ctext(st02);
     let mut iss = Issues::new(st.index());
     let mut set_errors: Vec<SetErrorCode> = Vec::new();
     let mut errors: Vec<X12Error> = Vec::new();
@@ -827,10 +829,11 @@ fn read_set<'a>(
         );
     } else if let Some(se) = &se {
         let body = segs.get(1..segs.len().saturating_sub(1)).unwrap_or(&[]);
+        let text = SetText::new(input, &st, se);
         document = Some(match st01 {
-            b"850" => Document::PurchaseOrder(po850::read(&st, body, se, &mut iss, fields)),
-            b"860" => Document::OrderChange(pc860::read(&st, body, se, &mut iss)),
-            _ => Document::FunctionalAck(ack997::read(&set_id, &st, body, se, &mut iss)),
+            b"850" => Document::PurchaseOrder(Box::new(po850::read(&st, body, se, &mut iss, fields, text))),
+            b"860" => Document::OrderChange(Box::new(pc860::read(&st, body, se, &mut iss, text))),
+            _ => Document::FunctionalAck(Box::new(ack997::read(&set_id, &st, body, se, &mut iss))),
         });
     }
     if !iss.is_empty() {
@@ -852,7 +855,7 @@ fn read_set<'a>(
         ack: SetAck {
             set_id,
             control,
-            implementation_ref: (!st03.is_empty()).then(|| text(st03)),
+            implementation_ref: (!st03.is_empty()).then(|| common::ctext(st03)),
             code,
             set_errors,
             segment_errors: iss.segments,

@@ -231,11 +231,52 @@ impl<'a> Segment<'a> {
     }
 
     /// Fills `buf` with the identifier and every element (`buf[n]` is element `n`).
+    ///
+    /// One pass over the segment, eight bytes at a time: each word gives
+    /// the positions of all the separators in it at once.
     #[inline]
     pub fn split_into(&self, buf: &mut Vec<&'a [u8]>) {
         buf.clear();
-        buf.extend(self.all());
+        let (raw, e) = (self.raw, self.sep.element);
+        let splat = u64::from_ne_bytes([e; 8]);
+        let mut start = 0;
+        let mut base = 0;
+        let mut words = raw.chunks_exact(8);
+        for w in &mut words {
+            let mut m = zero_bytes(word(w) ^ splat);
+            while m != 0 {
+                let at = base + (m.trailing_zeros() / 8) as usize;
+                buf.push(&raw[start..at]);
+                start = at + 1;
+                m &= m - 1;
+            }
+            base += 8;
+        }
+        for (k, &b) in words.remainder().iter().enumerate() {
+            if b == e {
+                buf.push(&raw[start..base + k]);
+                start = base + k + 1;
+            }
+        }
+        buf.push(&raw[start..]);
     }
+}
+
+/// Eight bytes (`w` has eight) as a little-endian word: byte `k` of the
+/// slice is byte `k` of the word, counted from the least significant.
+#[inline]
+fn word(w: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(w);
+    u64::from_le_bytes(a)
+}
+
+/// 0x80 in each byte of `x` that is zero, 0 in every other byte. Exact: no
+/// carry crosses from one byte to the next, so every bit set is a zero byte.
+#[inline]
+const fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 /// Values of a segment (or of a composite) split by one separator.
@@ -522,6 +563,38 @@ mod tests {
         let comps: Vec<_> = r.components(r.element(4).unwrap()).collect();
         assert_eq!(comps, [&b"OS"[..], &b"hi"[..]]);
         assert_eq!(r.index(), 2);
+    }
+
+    #[test]
+    fn zero_bytes_marks_exactly_the_zero_bytes() {
+        for x in
+            [0u64, u64::MAX, 0x0100_ff00_0001_8000, 0x8080_8080_8080_8080, 0x0101_0101_0101_0101, 0x00ff_0001_7f80_0100]
+        {
+            let want =
+                x.to_le_bytes().iter().enumerate().fold(0u64, |m, (k, &b)| m | (u64::from(b == 0) << (8 * k + 7)));
+            assert_eq!(zero_bytes(x), want, "{x:#x}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_into_matches_a_plain_split(
+            raw in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(b'*'),
+                proptest::strategy::Just(b'+'),
+                proptest::strategy::Just(b')'),
+                proptest::num::u8::ANY,
+            ], 0..70),
+            e in proptest::prop_oneof![proptest::strategy::Just(b'*'), proptest::num::u8::ANY],
+        ) {
+            let sep = Separators { element: e, ..Separators::default() };
+            let seg = Segment { raw: &raw, sep, index: 1, offset: 0 };
+            let mut got = Vec::new();
+            seg.split_into(&mut got);
+            let want: Vec<&[u8]> = raw.split(|&b| b == e).collect();
+            proptest::prop_assert_eq!(&got, &want);
+            proptest::prop_assert_eq!(seg.all().collect::<Vec<_>>(), want);
+        }
     }
 
     #[test]

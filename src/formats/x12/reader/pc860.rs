@@ -1,11 +1,12 @@
 //! 860 purchase order change request → [`OrderChange`], with the segment
 //! checks that feed AK3/AK4. Same loop rules as the 850 reader.
 
-use super::common::{self, el, opt, req, Issues, LineLabel};
+use super::common::{self, el, opt, req, Fields, Issues, LineLabel, SetText};
 use super::lexer::Segment;
 use super::po850::{self, NoteDraft};
 use crate::domain::{LineChange, OrderChange};
 use crate::formats::x12::ack::{ElementErrorCode, SegmentErrorCode};
+use compact_str::ToCompactString;
 
 /// Segment ids that may appear in an 860 (003040 to 005010, all loops).
 fn known(id: &[u8]) -> bool {
@@ -73,7 +74,7 @@ fn next_state(state: Loop, id: &[u8]) -> Loop {
 }
 
 /// BCH: purpose, type, PO number and dates, checked.
-fn bch(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], oc: &mut OrderChange) {
+fn bch(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>, oc: &mut OrderChange) {
     for (n, reference, what) in [
         (1, 353, "BCH: transaction set purpose"),
         (2, 92, "BCH: purchase order type"),
@@ -93,7 +94,7 @@ fn bch(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], oc: &mut OrderChange) {
 }
 
 /// POC: one line change, checked.
-fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> LineChange {
+fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>, position: usize) -> LineChange {
     let number = el(f, 1);
     let label = LineLabel { seg: "POC", number, position };
     iss.max_len(seg, f, 1, 350, 20, format_args!("{label}: line number"));
@@ -121,8 +122,8 @@ fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Lin
     let unit_price = iss.decimal(seg, f, 6, 212, format_args!("{label}: unit price"));
     let ids = po850::item_ids(iss, seg, f, 8, &label);
     LineChange {
-        line_number: if number.is_empty() { position.to_string() } else { common::text(number) },
-        change_code: common::text(code),
+        line_number: if number.is_empty() { position.to_compact_string() } else { req(f, 1) },
+        change_code: req(f, 2),
         quantity,
         quantity_left,
         unit: opt(f, 5),
@@ -133,16 +134,22 @@ fn poc(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Lin
 }
 
 /// Reads the segments between ST and SE of an 860.
-pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss: &mut Issues) -> OrderChange {
+pub(crate) fn read<'a>(
+    st: &Segment<'a>,
+    body: &[Segment<'a>],
+    se: &Segment<'a>,
+    iss: &mut Issues,
+    text: Option<SetText<'a>>,
+) -> OrderChange {
     let mut oc = OrderChange::default();
-    let mut f: Vec<&[u8]> = Vec::with_capacity(32);
+    let mut f = Fields::with_capacity(32);
     let mut state = Loop::Header;
     let mut bch_seen = false;
     let mut notes: Vec<NoteDraft> = Vec::new();
     let mut ctt = None;
 
     for seg in body {
-        seg.split_into(&mut f);
+        f.split(seg, text.and_then(|t| t.segment(seg)));
         let id = f.first().copied().unwrap_or(b"");
         state = next_state(state, id);
         let in_line = matches!(state, Loop::Line | Loop::LineN1);
@@ -180,13 +187,13 @@ pub(crate) fn read(st: &Segment<'_>, body: &[Segment<'_>], se: &Segment<'_>, iss
                 }
             }
             b"MSG" | b"NTE" => {
-                let msg = el(&f, if id == b"MSG" { 1 } else { 2 });
+                let msg = if id == b"MSG" { 1 } else { 2 };
                 match (state, notes.last_mut()) {
-                    (Loop::HeaderN9, Some(n)) => n.push_line(msg),
+                    (Loop::HeaderN9, Some(n)) => n.push_line(&f, msg),
                     (Loop::Line | Loop::LineN1, _) => {}
                     _ => {
                         let mut n = NoteDraft::standalone();
-                        n.push_line(msg);
+                        n.push_line(&f, msg);
                         notes.push(n);
                     }
                 }

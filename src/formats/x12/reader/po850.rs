@@ -7,12 +7,13 @@
 //! Segments that dropgate has no use for but that belong to the 850 (ITD,
 //! FOB, PKG, TAX, AMT…) are accepted and skipped.
 
-use super::common::{self, el, opt, req, Issues, LineLabel};
+use super::common::{self, el, opt, req, Fields, Issues, LineLabel, SetText};
 use super::lexer::Segment;
 use crate::domain::{
     Carrier, Charge, Comm, Contact, DateRef, ItemId, Note, OrderLine, Pack, Party, PriceInfo, PurchaseOrder, Reference,
 };
 use crate::formats::x12::ack::{ElementErrorCode, SegmentErrorCode};
+use compact_str::{format_compact, CompactString, ToCompactString};
 
 /// Segment ids that may appear in an 850 (003040 to 005010, all loops).
 pub(crate) fn known(id: &[u8]) -> bool {
@@ -118,23 +119,23 @@ enum Loop {
 
 /// N9 + MSG lines before they become a [`Note`] or a [`Reference`].
 pub(crate) struct NoteDraft {
-    pub qualifier: Option<String>,
-    pub reference: Option<String>,
-    pub description: Option<String>,
+    pub qualifier: Option<CompactString>,
+    pub reference: Option<CompactString>,
+    pub description: Option<CompactString>,
     /// MSG01s joined by newlines.
-    pub text: String,
+    pub text: CompactString,
     pub lines: u32,
     /// MSG without N9: always a note.
     pub standalone: bool,
 }
 
 impl NoteDraft {
-    pub fn from_n9(f: &[&[u8]]) -> Self {
+    pub fn from_n9(f: &Fields<'_>) -> Self {
         NoteDraft {
             qualifier: opt(f, 1),
             reference: opt(f, 2),
             description: opt(f, 3),
-            text: String::new(),
+            text: CompactString::default(),
             lines: 0,
             standalone: false,
         }
@@ -146,17 +147,18 @@ impl NoteDraft {
             qualifier: None,
             reference: None,
             description: None,
-            text: String::new(),
+            text: CompactString::default(),
             lines: 0,
             standalone: true,
         }
     }
 
-    pub fn push_line(&mut self, line: &[u8]) {
+    /// Adds element `n` of `f` (MSG01, NTE02) as a line of text.
+    pub fn push_line(&mut self, f: &Fields<'_>, n: usize) {
         if self.lines > 0 {
             self.text.push('\n');
         }
-        common::push_text(&mut self.text, line);
+        common::push_el(&mut self.text, f, n);
         self.lines += 1;
     }
 
@@ -165,7 +167,7 @@ impl NoteDraft {
         let text = if self.lines == 0 {
             match (&self.description, self.standalone) {
                 (Some(d), _) => d.clone(),
-                (None, true) => String::new(),
+                (None, true) => CompactString::default(),
                 (None, false) => {
                     return Err(Reference {
                         qualifier: self.qualifier.unwrap_or_default(),
@@ -191,7 +193,7 @@ impl NoteDraft {
 /// REF01/02/03 and the REF04 composite (C040): pairs of qualifier and
 /// value, each kept as a reference of its own right after the main one,
 /// with a description naming the REF it came from.
-pub(crate) fn references(seg: &Segment<'_>, f: &[&[u8]], out: &mut Vec<Reference>) {
+pub(crate) fn references(seg: &Segment<'_>, f: &Fields<'_>, out: &mut Vec<Reference>) {
     let main = Reference { qualifier: req(f, 1), value: req(f, 2), description: opt(f, 3) };
     let c040 = el(f, 4);
     let mut extra = Vec::new();
@@ -204,9 +206,9 @@ pub(crate) fn references(seg: &Segment<'_>, f: &[&[u8]], out: &mut Vec<Reference
                 continue;
             }
             extra.push(Reference {
-                qualifier: common::text(q),
-                value: common::text(v),
-                description: Some(format!("REF04 of {} {}", main.qualifier, main.value)),
+                qualifier: f.text(q),
+                value: f.text(v),
+                description: Some(format_compact!("REF04 of {} {}", main.qualifier, main.value)),
             });
         }
     }
@@ -225,25 +227,25 @@ pub(crate) fn push1<T>(v: &mut Vec<T>, item: T) {
 }
 
 /// PER: function, name and up to three communication numbers.
-pub(crate) fn contact(f: &[&[u8]]) -> Contact {
+pub(crate) fn contact(f: &Fields<'_>) -> Contact {
     let mut comms = Vec::with_capacity(usize::from(!el(f, 3).is_empty()));
     for n in [3, 5, 7] {
         let (q, v) = (el(f, n), el(f, n + 1));
         if !q.is_empty() || !v.is_empty() {
-            comms.push(Comm { qualifier: common::text(q), value: common::text(v) });
+            comms.push(Comm { qualifier: req(f, n), value: req(f, n + 1) });
         }
     }
     Contact { function: req(f, 1), name: opt(f, 2), comms }
 }
 
 /// DTM: qualifier, date (CCYYMMDD), time and zone, checked.
-pub(crate) fn date_ref(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Option<DateRef> {
+pub(crate) fn date_ref(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>) -> Option<DateRef> {
     let qualifier = el(f, 1);
     if qualifier.is_empty() {
         iss.missing(seg, 1, 374, format_args!("date qualifier"));
     }
     let raw_date = el(f, 2);
-    let date = iss.date(seg, f, 2, 373, format_args!("DTM {}: date", common::text(qualifier)));
+    let date = iss.date(seg, f, 2, 373, format_args!("DTM {}: date", common::Shown(qualifier)));
     let time = el(f, 3);
     if !time.is_empty() && !common::time_ok(time) {
         iss.element(
@@ -269,16 +271,16 @@ pub(crate) fn date_ref(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Opti
         // DTM05 D8 + DTM06: a date in the period element.
         (el(f, 5) == b"D8").then(|| common::date(el(f, 6))).flatten()
     })?;
-    Some(DateRef { qualifier: common::text(qualifier), date, time: opt(f, 3), zone: opt(f, 4) })
+    Some(DateRef { qualifier: req(f, 1), date, time: opt(f, 3), zone: opt(f, 4) })
 }
 
 /// TD5: carrier, mode, routing and service level (TD512, else TD508).
-pub(crate) fn carrier(f: &[&[u8]]) -> Carrier {
+pub(crate) fn carrier(f: &Fields<'_>) -> Carrier {
     Carrier { scac: opt(f, 3), mode: opt(f, 4), routing: opt(f, 5), service_level: opt(f, 12).or_else(|| opt(f, 8)) }
 }
 
 /// N1: a party with its role and id, checked.
-pub(crate) fn party(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Party {
+pub(crate) fn party(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>) -> Party {
     let role = el(f, 1);
     if role.is_empty() {
         iss.missing(seg, 1, 98, format_args!("N1: entity identifier code"));
@@ -298,11 +300,11 @@ pub(crate) fn party(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Party {
             ),
         );
     }
-    Party { role: common::text(role), name: opt(f, 2), id_qualifier: opt(f, 3), id: opt(f, 4), ..Party::default() }
+    Party { role: req(f, 1), name: opt(f, 2), id_qualifier: opt(f, 3), id: opt(f, 4), ..Party::default() }
 }
 
 /// N2/N3/N4 into the party of the open N1 loop.
-pub(crate) fn party_detail(p: &mut Party, id: &[u8], f: &[&[u8]]) {
+pub(crate) fn party_detail(p: &mut Party, id: &[u8], f: &Fields<'_>) {
     match id {
         b"N2" => p.extra_names.extend([opt(f, 1), opt(f, 2)].into_iter().flatten()),
         b"N3" => p.address.extend([opt(f, 1), opt(f, 2)].into_iter().flatten()),
@@ -317,7 +319,7 @@ pub(crate) fn party_detail(p: &mut Party, id: &[u8], f: &[&[u8]]) {
 }
 
 /// SAC: allowance or charge; SAC05 has two implied decimals.
-pub(crate) fn charge(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Charge {
+pub(crate) fn charge(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>) -> Charge {
     let indicator = el(f, 1);
     if indicator.is_empty() {
         iss.missing(seg, 1, 248, format_args!("SAC: allowance or charge indicator"));
@@ -342,11 +344,11 @@ pub(crate) fn charge(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Charge
         }
     };
     let percent = iss.decimal(seg, f, 7, 332, format_args!("SAC: percent"));
-    Charge { indicator: common::text(indicator), code: req(f, 2), amount, percent, description: opt(f, 15) }
+    Charge { indicator: req(f, 1), code: req(f, 2), amount, percent, description: opt(f, 15) }
 }
 
 /// CTP: class of trade, price qualifier and unit price.
-pub(crate) fn price(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> PriceInfo {
+pub(crate) fn price(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>) -> PriceInfo {
     PriceInfo {
         class_of_trade: opt(f, 1),
         qualifier: opt(f, 2),
@@ -355,7 +357,7 @@ pub(crate) fn price(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> PriceIn
 }
 
 /// PO4: pack, size and unit.
-pub(crate) fn pack(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Pack {
+pub(crate) fn pack(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>) -> Pack {
     Pack {
         pack: iss.decimal(seg, f, 1, 356, format_args!("PO4: pack")),
         size: iss.decimal(seg, f, 2, 357, format_args!("PO4: size")),
@@ -368,7 +370,7 @@ pub(crate) fn pack(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Pack {
 pub(crate) fn item_ids(
     iss: &mut Issues,
     seg: &Segment<'_>,
-    f: &[&[u8]],
+    f: &Fields<'_>,
     first: usize,
     label: &LineLabel<'_>,
 ) -> Vec<ItemId> {
@@ -395,7 +397,7 @@ pub(crate) fn item_ids(
                 format!("{label}: product id {} has no qualifier", common::quote(v, 40)),
             );
         } else if !q.is_empty() {
-            ids.push(ItemId { qualifier: common::text(q), value: common::text(v) });
+            ids.push(ItemId { qualifier: req(f, n), value: req(f, n + 1) });
         }
         n += 2;
     }
@@ -431,7 +433,7 @@ pub(crate) fn check_unit(
 }
 
 /// PO1: one order line, checked.
-fn line(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> OrderLine {
+fn line(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>, position: usize) -> OrderLine {
     let number = el(f, 1);
     let label = LineLabel { seg: "PO1", number, position };
     iss.max_len(seg, f, 1, 350, 20, format_args!("{label}: line number"));
@@ -460,9 +462,9 @@ fn line(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], position: usize) -> Or
     let unit_price = iss.decimal(seg, f, 4, 212, format_args!("{label}: unit price"));
     let ids = item_ids(iss, seg, f, 6, &label);
     OrderLine {
-        line_number: if number.is_empty() { position.to_string() } else { common::text(number) },
+        line_number: if number.is_empty() { position.to_compact_string() } else { req(f, 1) },
         quantity: quantity.unwrap_or_default(),
-        unit: common::text(unit),
+        unit: req(f, 3),
         unit_price,
         price_basis: opt(f, 5),
         ids,
@@ -524,7 +526,7 @@ fn next_state(state: Loop, id: &[u8]) -> Loop {
 }
 
 /// CTT01: the number of line items, checked.
-pub(crate) fn ctt_count(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]]) -> Option<u32> {
+pub(crate) fn ctt_count(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>) -> Option<u32> {
     let v = el(f, 1);
     match common::count(v) {
         Some(n) => Some(n),
@@ -563,7 +565,7 @@ pub(crate) fn check_ctt(iss: &mut Issues, ctt: Option<(Segment<'_>, u32)>, lines
 }
 
 /// BEG: purpose, type, PO number, release and date, checked.
-fn beg(iss: &mut Issues, seg: &Segment<'_>, f: &[&[u8]], po: &mut PurchaseOrder) {
+fn beg(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>, po: &mut PurchaseOrder) {
     for (n, reference, what) in [
         (1, 353, "BEG: transaction set purpose"),
         (2, 92, "BEG: purchase order type"),
@@ -590,7 +592,8 @@ pub(crate) fn read<'a>(
     body: &[Segment<'a>],
     se: &Segment<'a>,
     iss: &mut Issues,
-    f: &mut Vec<&'a [u8]>,
+    f: &mut Fields<'a>,
+    text: Option<SetText<'a>>,
 ) -> PurchaseOrder {
     let mut po = PurchaseOrder {
         lines: Vec::with_capacity(body.iter().filter(|s| s.id() == b"PO1").count()),
@@ -602,7 +605,7 @@ pub(crate) fn read<'a>(
     let mut ctt: Option<(Segment<'_>, u32)> = None;
 
     for seg in body {
-        seg.split_into(f);
+        f.split(seg, text.and_then(|t| t.segment(seg)));
         let id = f.first().copied().unwrap_or(b"");
         state = next_state(state, id);
         let in_line = matches!(state, Loop::Line | Loop::LineN1);
@@ -669,13 +672,13 @@ pub(crate) fn read<'a>(
                 }
             }
             b"MSG" | b"NTE" => {
-                let msg = el(f, if id == b"MSG" { 1 } else { 2 });
+                let msg = if id == b"MSG" { 1 } else { 2 };
                 match (state, po.lines.last_mut(), notes.last_mut()) {
-                    (Loop::HeaderN9, _, Some(n)) => n.push_line(msg),
-                    (Loop::Line, Some(l), _) => push1(&mut l.messages, common::text(msg)),
+                    (Loop::HeaderN9, _, Some(n)) => n.push_line(f, msg),
+                    (Loop::Line, Some(l), _) => push1(&mut l.messages, req(f, msg)),
                     _ => {
                         let mut n = NoteDraft::standalone();
-                        n.push_line(msg);
+                        n.push_line(f, msg);
                         notes.push(n);
                     }
                 }
@@ -713,7 +716,7 @@ pub(crate) fn read<'a>(
             b"PO4" => {
                 let p = pack(iss, seg, f);
                 if let (Loop::Line, Some(l)) = (state, po.lines.last_mut()) {
-                    l.pack = Some(p);
+                    l.pack = Some(Box::new(p));
                 }
             }
             b"CTP" => {
@@ -771,7 +774,7 @@ pub(crate) fn read<'a>(
 }
 
 /// Adds a PID05 to a line's description (several joined with a space).
-pub(crate) fn add_description(slot: &mut Option<String>, f: &[&[u8]]) {
+pub(crate) fn add_description(slot: &mut Option<CompactString>, f: &Fields<'_>) {
     let d = el(f, 5);
     if d.is_empty() {
         return;
@@ -779,8 +782,8 @@ pub(crate) fn add_description(slot: &mut Option<String>, f: &[&[u8]]) {
     match slot {
         Some(old) => {
             old.push(' ');
-            old.push_str(&common::text(d));
+            common::push_el(old, f, 5);
         }
-        None => *slot = Some(common::text(d)),
+        None => *slot = Some(req(f, 5)),
     }
 }

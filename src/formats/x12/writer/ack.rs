@@ -64,7 +64,8 @@ fn write_acks(
         }
         ic.put(ak1);
         for s in &g.sets {
-            let mut ak2 = Seg::new("AK2").req(&s.set_id, Spec::id(3, 3)).req(&s.control, Spec::an(4, 9));
+            let mut ak2 =
+                Seg::new("AK2").req(s.set_id.as_str(), Spec::id(3, 3)).req(s.control.as_str(), Spec::an(4, 9));
             if w.ack_versions() {
                 ak2 = ak2.opt(s.implementation_ref.as_deref().unwrap_or(""), Spec::an(1, 35));
             }

@@ -142,7 +142,7 @@ pub fn write_855(
         Seg::new("BAK")
             .req("00", Spec::id(2, 2))
             .req(ack_type_855(&decisions), Spec::id(2, 2))
-            .req(&po.po_number, Spec::an(1, 22))
+            .req(po.po_number.as_str(), Spec::an(1, 22))
             .req(&po_date, Spec::dt(w.date()))
             .opt(po.release_number.as_deref().unwrap_or(""), Spec::an(1, 30)),
     );
@@ -157,7 +157,7 @@ pub fn write_855(
     for (i, (line, d)) in po.lines.iter().zip(&decisions).enumerate() {
         let unit = unit_of(Some(&line.unit), &delims);
         let line_number =
-            if line.line_number.trim().is_empty() { (i + 1).to_string() } else { line.line_number.clone() };
+            if line.line_number.trim().is_empty() { (i + 1).to_string() } else { line.line_number.to_string() };
         let qty = quantity(&line.quantity.to_x12(), w.quantity(), &delims);
         let price = line.unit_price.and_then(|p| quantity(&p.to_x12(), w.price(), &delims));
         let mut po1 = Seg::new("PO1").opt(line_number, Spec::an(1, w.line_number()));
@@ -247,7 +247,7 @@ pub fn write_865(
         Seg::new("BCA")
             .req(BCA_PURPOSE, Spec::id(2, 2))
             .req(ack_type_865(outcome), Spec::id(2, 2))
-            .req(&change.po_number, Spec::an(1, 22))
+            .req(change.po_number.as_str(), Spec::an(1, 22))
             .empty()
             .empty()
             .req(&po_date, Spec::dt(w.date()))

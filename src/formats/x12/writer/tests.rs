@@ -342,12 +342,15 @@ fn envelope() -> impl Strategy<Value = Envelope> {
 fn order_line() -> impl Strategy<Value = OrderLine> {
     (text(), any::<i64>(), text(), any::<Option<i64>>(), proptest::collection::vec((text(), text()), 0..14)).prop_map(
         |(n, q, unit, price, ids)| OrderLine {
-            line_number: n,
+            line_number: n.into(),
             quantity: Amount::from_raw(q),
-            unit,
+            unit: unit.into(),
             unit_price: price.map(Amount::from_raw),
             price_basis: Some("PE".into()),
-            ids: ids.into_iter().map(|(qualifier, value)| ItemId { qualifier, value }).collect(),
+            ids: ids
+                .into_iter()
+                .map(|(qualifier, value)| ItemId { qualifier: qualifier.into(), value: value.into() })
+                .collect(),
             ..OrderLine::default()
         },
     )
@@ -392,9 +395,9 @@ fn group_ack() -> impl Strategy<Value = GroupAck> {
         });
     let set = (text(), text(), proptest::option::of(text()), proptest::collection::vec(segment, 0..3), 0..8usize)
         .prop_map(|(set_id, control, implementation_ref, segment_errors, n)| SetAck {
-            set_id,
-            control,
-            implementation_ref,
+            set_id: set_id.into(),
+            control: control.into(),
+            implementation_ref: implementation_ref.map(Into::into),
             code: AckCode::PartiallyAccepted,
             set_errors: vec![SetErrorCode::SegmentsInError; n],
             segment_errors,
@@ -426,7 +429,12 @@ proptest! {
         decisions in proptest::collection::vec(line_decision(), 0..7),
         date in text(),
     ) {
-        let po = PurchaseOrder { po_number, order_date, lines, ..PurchaseOrder::default() };
+        let po = PurchaseOrder {
+            po_number: po_number.into(),
+            order_date: order_date.map(Into::into),
+            lines,
+            ..PurchaseOrder::default()
+        };
         let d = OrderDecision { state: DecisionState::Rejected, lines: decisions };
         let doc = write_855(&e, &po, &d, &date);
         prop_assert!(check_structure(&doc).is_ok(), "{:?}\n{}", check_structure(&doc), String::from_utf8_lossy(&doc));
@@ -445,10 +453,14 @@ proptest! {
         date in text(),
     ) {
         let change = OrderChange {
-            po_number,
-            order_date,
+            po_number: po_number.into(),
+            order_date: order_date.map(Into::into),
             changes: changes.into_iter().map(|(line_number, change_code, q, unit)| LineChange {
-                line_number, change_code, quantity: q.map(Amount::from_raw), unit, ..LineChange::default()
+                line_number: line_number.into(),
+                change_code: change_code.into(),
+                quantity: q.map(Amount::from_raw),
+                unit: unit.map(Into::into),
+                ..LineChange::default()
             }).collect(),
             ..OrderChange::default()
         };
