@@ -166,6 +166,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    retailer_passwords (retailer_id) {
+        retailer_id -> Text,
+        hash -> Text,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(
     retailers,
@@ -181,4 +189,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     sent_groups,
     events,
+    retailer_passwords,
 );

@@ -1,0 +1,2 @@
+DROP INDEX outbox_retailer_state;
+DROP TABLE retailer_passwords;

@@ -1,0 +1,393 @@
+//! The built-in SFTP server, driven by the real OpenSSH `sftp` client in
+//! batch mode against a running `serve`: uploads (direct and `.part` then
+//! rename) are orders when the command returns; `/outbound` lists, serves
+//! and acknowledges the answers; refused operations say so; logins with a
+//! wrong key, another retailer's key or a wrong password fail.
+//!
+//! Needs `sftp` and `ssh-keygen` (openssh-client) and `sshpass` (package
+//! `sshpass`) on the PATH.
+
+mod common;
+
+use dropgate::demo::{x12_850, SamplePo};
+use dropgate::formats::x12::PartyId;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Serve(Child);
+
+impl Serve {
+    fn start(i: &common::Install, port: u16) -> Serve {
+        let log = std::fs::File::create(i.path().join("serve.log")).unwrap();
+        let child = i
+            .cmd()
+            .env("RUST_LOG", "info")
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start serve");
+        let s = Serve(child);
+        let t = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(t.elapsed() < Duration::from_secs(30), "serve did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let t = Instant::now();
+        loop {
+            if let Some(s) = self.0.try_wait().unwrap() {
+                return s;
+            }
+            assert!(t.elapsed() < Duration::from_secs(30), "serve did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn need(tool: &str, package: &str) {
+    let found =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file())).unwrap_or(false);
+    assert!(found, "`{tool}` is not installed: install the `{package}` package (e.g. apt-get install {package})");
+}
+
+fn keygen(dir: &Path, name: &str) -> PathBuf {
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .output()
+        .expect("run ssh-keygen");
+    assert!(out.status.success(), "ssh-keygen: {out:?}");
+    key
+}
+
+fn public(key: &Path) -> String {
+    std::fs::read_to_string(key.with_extension("pub")).unwrap().trim().to_string()
+}
+
+fn pos(control: u32, prefix: &str, n: usize) -> Vec<u8> {
+    let pos: Vec<SamplePo> = (1..=n)
+        .map(|k| SamplePo::new(&format!("{prefix}{k:02}"), &format!("Buyer {k}"), &[("UP", "012345678905", 1)]))
+        .collect();
+    let sender = PartyId { qualifier: "ZZ".into(), id: "ACMEHOME".into() };
+    let receiver = PartyId { qualifier: "ZZ".into(), id: "DROPGATE".into() };
+    x12_850(&sender, &receiver, control, &pos)
+}
+
+struct Env {
+    i: common::Install,
+    port: u16,
+    keys: tempfile::TempDir,
+    serve: Option<Serve>,
+}
+
+impl Env {
+    fn new(db: common::TestDb) -> Env {
+        need("sftp", "openssh-client");
+        need("ssh-keygen", "openssh-client");
+        let i = common::Install::new(db);
+        let keys = tempfile::tempdir().unwrap();
+        for name in ["acme", "other", "stranger"] {
+            keygen(keys.path(), name);
+        }
+        // acme picks its documents up over SFTP: no [folders].
+        for (id, sender) in [("acme", "ZZ:ACMEHOME"), ("other", "ZZ:OTHERCO")] {
+            let text = format!(
+                "id = \"{id}\"\nname = \"{id} stores\"\n[x12]\nsender_id = \"{sender}\"\nreceiver_id = \"ZZ:DROPGATE\"\n\
+                 [sftp]\nauthorized_keys = [\"{}\"]\n",
+                public(&keys.path().join(id))
+            );
+            let f = i.path().join(format!("{id}.toml"));
+            std::fs::write(&f, text).unwrap();
+            i.ok(&["retailer", "apply", f.to_str().unwrap()]);
+        }
+        i.stock("sku,on_hand,upc,vendor_sku\nA,1000,012345678905,A-VENDOR\n");
+        let port = i.enable_sftp("ban_after_failures = 1000\n");
+        let serve = Some(Serve::start(&i, port));
+        Env { i, port, keys, serve }
+    }
+
+    fn key(&self, name: &str) -> PathBuf {
+        self.keys.path().join(name)
+    }
+
+    fn ssh_args(&self) -> Vec<String> {
+        [
+            "-b",
+            "-",
+            "-P",
+            &self.port.to_string(),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=20",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn run(&self, mut cmd: Command, script: &str) -> Output {
+        cmd.current_dir(self.i.path()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run sftp");
+        child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs a batch script as `user` with a key.
+    fn sftp(&self, user: &str, key: &str, script: &str) -> Output {
+        let mut cmd = Command::new("timeout");
+        cmd.args(["120", "sftp"]).args(self.ssh_args()).arg("-i").arg(self.key(key)).args([
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "PasswordAuthentication=no",
+            "-o",
+            "KbdInteractiveAuthentication=no",
+            &format!("{user}@127.0.0.1"),
+        ]);
+        self.run(cmd, script)
+    }
+
+    /// Runs a batch script as `user` with a password (through sshpass).
+    fn sftp_password(&self, user: &str, password: &str, script: &str) -> Output {
+        need("sshpass", "sshpass");
+        let mut cmd = Command::new("timeout");
+        // Before -b, which turns BatchMode on (ssh keeps the first value given).
+        cmd.args(["120", "sshpass", "-p", password, "sftp", "-o", "BatchMode=no"]).args(self.ssh_args()).args([
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+            &format!("{user}@127.0.0.1"),
+        ]);
+        self.run(cmd, script)
+    }
+
+    fn ok(&self, out: &Output) -> String {
+        assert!(
+            out.status.success(),
+            "sftp failed ({:?}):\n{}\n{}\nserve log:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.i.path().join("serve.log")).unwrap_or_default()
+    }
+
+    fn po_numbers(&self) -> Vec<String> {
+        let orders = self.i.json(&["orders", "list", "--limit", "1000"]);
+        let mut v: Vec<String> =
+            orders.as_array().unwrap().iter().map(|o| o["po_number"].as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    }
+
+    fn outbox(&self, state: &str) -> Vec<Value> {
+        let v = self.i.json(&["outbox", "list", "--retailer", "acme", "--state", state]);
+        v.as_array().unwrap().clone()
+    }
+
+    /// File names in a `ls -1` listing.
+    fn listing(&self, user: &str, key: &str, dir: &str) -> Vec<String> {
+        let out = self.ok(&self.sftp(user, key, &format!("ls -1 {dir}\n")));
+        let mut v: Vec<String> = out
+            .lines()
+            .filter(|l| !l.starts_with("sftp>") && !l.trim().is_empty())
+            .map(|l| l.trim().rsplit('/').next().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+fn run(db: common::TestDb) {
+    let env = Env::new(db);
+    let dir = env.i.path();
+    std::fs::write(dir.join("po1.edi"), pos(101, "DIRECT", 3)).unwrap();
+    std::fs::write(dir.join("po2.edi"), pos(102, "PART", 2)).unwrap();
+
+    // The tree: / holds inbound and outbound, and nothing else.
+    assert_eq!(env.listing("acme", "acme", "/"), ["inbound", "outbound"]);
+
+    // A plain put: the orders are in the store when the command returns.
+    env.ok(&env.sftp("acme", "acme", "cd /inbound\nput po1.edi PO1.edi\n"));
+    assert_eq!(env.po_numbers(), ["DIRECT01", "DIRECT02", "DIRECT03"]);
+
+    // Put as .part, listed while it waits, then renamed into place.
+    let out = env.ok(&env.sftp("acme", "acme", "cd /inbound\nput po2.edi PO2.edi.part\nls -1\n"));
+    assert!(out.contains("PO2.edi.part"), "the .part file is listed while it waits: {out}");
+    assert_eq!(env.po_numbers().len(), 3, "not taken before the rename");
+    env.ok(&env.sftp("acme", "acme", "rename /inbound/PO2.edi.part /inbound/PO2.edi\n"));
+    assert_eq!(env.po_numbers(), ["DIRECT01", "DIRECT02", "DIRECT03", "PART01", "PART02"]);
+    assert!(env.listing("acme", "acme", "/inbound").is_empty(), "nothing left waiting in /inbound");
+    let docs = env.i.json(&["documents", "list"]);
+    let docs = docs.as_array().unwrap();
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    for d in docs {
+        assert_eq!(d["source"], "sftp:acme", "{d}");
+    }
+
+    // The answers wait in /outbound (acme has no outbound folder): 2 997s
+    // and 5 855s, pending, with no delivery attempt counted.
+    let pending = env.outbox("pending");
+    assert_eq!(pending.len(), 7, "{pending:?}");
+    assert!(pending.iter().all(|r| r["attempts"] == 0), "{pending:?}");
+    let mut names: Vec<String> = pending.iter().map(|r| r["file_name"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    assert_eq!(env.listing("acme", "acme", "/outbound"), names);
+    assert_eq!(names.iter().filter(|n| n.starts_with("997")).count(), 2);
+    assert_eq!(names.iter().filter(|n| n.starts_with("855")).count(), 5);
+    let out = env.ok(&env.sftp("acme", "acme", "ls -l /outbound\n"));
+    let row = pending.iter().find(|r| r["file_name"] == names[0].as_str()).unwrap();
+    let line = out.lines().find(|l| l.ends_with(names[0].as_str())).unwrap();
+    assert!(line.contains(&format!(" {} ", row["size"])), "ls -l shows the size: {line} / {row}");
+
+    // get: byte for byte; rm: picked up, gone from the listing.
+    let first = &names[0];
+    env.ok(&env.sftp("acme", "acme", &format!("get /outbound/{first} got.edi\n")));
+    let id = row["id"].as_i64().unwrap().to_string();
+    let raw = env.i.cmd().args(["outbox", "show", &id, "--raw"]).output().unwrap();
+    assert!(raw.status.success());
+    assert_eq!(std::fs::read(dir.join("got.edi")).unwrap(), raw.stdout, "the download is the outbox document");
+    env.ok(&env.sftp("acme", "acme", &format!("rm /outbound/{first}\n")));
+    let after = env.listing("acme", "acme", "/outbound");
+    assert_eq!(after.len(), 6);
+    assert!(!after.contains(first));
+    let picked = env.outbox("picked_up");
+    assert_eq!(picked.len(), 1);
+    assert_eq!(picked[0]["file_name"], first.as_str());
+
+    // Refused operations, each with its message; the session goes on.
+    let out = env.sftp(
+        "acme",
+        "acme",
+        &format!(
+            "-mkdir /inbound/sub\n-mkdir /x\n-put po1.edi /outbound/mine.edi\n-put po1.edi /elsewhere.edi\n\
+             -get /outbound/../../etc/passwd stolen\n-get /inbound/../outbound/{} via-dotdot\n\
+             cd /inbound\ncd ..\ncd ..\ncd ..\npwd\n-cd /etc\n-rm /outbound/no-such-file\n-rmdir /inbound\n\
+             -rename /outbound/{} /inbound/x.edi\n-ln -s /inbound /inbound/link\n-ls /outbound/../..\n",
+            names[1], names[1]
+        ),
+    );
+    let stdout = env.ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("remote mkdir \"/inbound/sub\": Permission denied"), "{stderr}");
+    assert!(stderr.contains("remote mkdir \"/x\": Permission denied"), "{stderr}");
+    assert!(stderr.contains("dest open \"/outbound/mine.edi\": Permission denied"), "{stderr}");
+    assert!(stderr.contains("dest open \"/elsewhere.edi\": Permission denied"), "{stderr}");
+    assert!(!dir.join("stolen").exists() && !dir.join("via-dotdot").exists());
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert!(stdout.contains("Remote working directory: /\n"), "cd .. stops at the root: {stdout}");
+    assert!(stderr.contains("No such file"), "{stderr}");
+    assert_eq!(env.listing("acme", "acme", "/outbound").len(), 6, "nothing changed");
+    assert_eq!(env.po_numbers().len(), 5, "nothing was taken");
+
+    // Another retailer sees its own (empty) tree, never acme's files.
+    assert!(env.listing("other", "other", "/outbound").is_empty());
+    let out = env.sftp("other", "other", &format!("get /outbound/{} theirs.edi\n", names[1]));
+    assert!(!out.status.success() && !dir.join("theirs.edi").exists());
+
+    // Logins refused: an unknown key, another retailer's key, an unknown user.
+    for (user, key) in [("acme", "stranger"), ("acme", "other"), ("nobody", "acme")] {
+        let out = env.sftp(user, key, "ls /\n");
+        assert!(!out.status.success(), "{user} with {key}'s key must be refused");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Permission denied"), "{user}/{key}: {err}");
+    }
+
+    // A password, set with `retailer passwd` (read from stdin, never printed).
+    let mut child = env
+        .i
+        .cmd()
+        .args(["retailer", "passwd", "acme"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"correct horse battery\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("horse"));
+    let out = env.sftp_password("acme", "correct horse battery", "ls -1 /outbound\n");
+    let listed = env.ok(&out);
+    assert!(listed.contains(&names[1]), "{listed}");
+    for (user, pw) in [("acme", "wrong horse"), ("nobody", "correct horse battery"), ("other", "correct horse battery")]
+    {
+        let out = env.sftp_password(user, pw, "ls /\n");
+        assert!(!out.status.success(), "{user}/{pw} must be refused");
+    }
+
+    let log = env.log();
+    assert!(log.contains("SFTP server listening") && log.contains("host_key=SHA256:"), "{log}");
+    assert!(!log.contains("correct horse"), "no password in the logs");
+    let mut env = env;
+    let status = env.serve.take().unwrap().stop();
+    assert!(status.success(), "serve exits cleanly on SIGTERM: {status:?}");
+}
+
+#[test]
+fn sftp_inbound_and_outbound_on_sqlite() {
+    run(common::sqlite_db());
+}
+
+#[test]
+fn sftp_inbound_and_outbound_on_postgres() {
+    if let Some(db) = common::pg_db("sftp_inbound_and_outbound_on_postgres") {
+        run(db);
+    }
+}
+
+/// The host key is made by `init`, mode 0600, and stays the same across starts.
+#[test]
+fn host_key_is_made_once_and_kept_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(common::bin())
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("DROPGATE_CONFIG")
+        .args(["--config", "dropgate.toml", "init"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SFTP host key: SHA256:"), "{out:?}");
+    let data = dir.path().join("data");
+    let key = data.join(dropgate::intake::sftp::HOST_KEY_FILE);
+    let mode = std::fs::metadata(&key).expect("init makes the host key").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let before = std::fs::read(&key).unwrap();
+    let (_, fp1) = dropgate::intake::sftp::host_key(&data).unwrap();
+    let (_, fp2) = dropgate::intake::sftp::host_key(&data).unwrap();
+    assert_eq!(fp1, fp2);
+    assert!(fp1.starts_with("SHA256:"));
+    assert_eq!(std::fs::read(&key).unwrap(), before);
+}
