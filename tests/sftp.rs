@@ -99,6 +99,12 @@ struct Env {
 
 impl Env {
     fn new(db: common::TestDb) -> Env {
+        Env::with(db, "ban_after_failures = 1000\n")
+    }
+
+    /// An installation with acme and other, and `serve` running with these
+    /// extra `[sftp]` settings.
+    fn with(db: common::TestDb, sftp_settings: &str) -> Env {
         need("sftp", "openssh-client");
         need("ssh-keygen", "openssh-client");
         let i = common::Install::new(db);
@@ -118,7 +124,7 @@ impl Env {
             i.ok(&["retailer", "apply", f.to_str().unwrap()]);
         }
         i.stock("sku,on_hand,upc,vendor_sku\nA,1000,012345678905,A-VENDOR\n");
-        let port = i.enable_sftp("ban_after_failures = 1000\n");
+        let port = i.enable_sftp(sftp_settings);
         let serve = Some(Serve::start(&i, port));
         Env { i, port, keys, serve }
     }
@@ -156,17 +162,51 @@ impl Env {
 
     /// Runs a batch script as `user` with a key.
     fn sftp(&self, user: &str, key: &str, script: &str) -> Output {
+        self.run(self.sftp_cmd(user, key), script)
+    }
+
+    fn sftp_cmd(&self, user: &str, key: &str) -> Command {
         let mut cmd = Command::new("timeout");
-        cmd.args(["120", "sftp"]).args(self.ssh_args()).arg("-i").arg(self.key(key)).args([
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "PasswordAuthentication=no",
-            "-o",
-            "KbdInteractiveAuthentication=no",
-            &format!("{user}@127.0.0.1"),
-        ]);
-        self.run(cmd, script)
+        cmd.args(["120", "sftp"]).args(self.key_args(user, key));
+        cmd
+    }
+
+    fn key_args(&self, user: &str, key: &str) -> Vec<String> {
+        let mut v = self.ssh_args();
+        v.push("-i".into());
+        v.push(self.key(key).display().to_string());
+        for a in
+            ["-o", "IdentitiesOnly=yes", "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no"]
+        {
+            v.push(a.into());
+        }
+        v.push(format!("{user}@127.0.0.1"));
+        v
+    }
+
+    /// Starts a session and keeps it open (its stdin stays open) until the
+    /// child is dropped or killed.
+    fn hold(&self, user: &str, key: &str) -> Child {
+        let mut cmd = self.sftp_cmd(user, key);
+        cmd.current_dir(self.i.path()).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("run sftp");
+        child.stdin.as_mut().unwrap().write_all(b"pwd\n").unwrap();
+        child
+    }
+
+    /// Waits until the log holds `needle` at least `n` times.
+    fn wait_log(&self, needle: &str, n: usize) {
+        let t = Instant::now();
+        while self.log().matches(needle).count() < n {
+            assert!(t.elapsed() < Duration::from_secs(30), "no {n}× {needle:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn temp_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.i.path().join("data").join(dropgate::intake::sftp::TEMP_DIR))
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
     }
 
     /// Runs a batch script as `user` with a password (through sshpass).
@@ -390,4 +430,96 @@ fn host_key_is_made_once_and_kept_private() {
     assert_eq!(fp1, fp2);
     assert!(fp1.starts_with("SHA256:"));
     assert_eq!(std::fs::read(&key).unwrap(), before);
+}
+
+/// Limits and defences: an oversized file, a client killed mid-upload,
+/// temp files left over, too many sessions, a ban after failed logins and
+/// its expiry.
+#[test]
+fn sftp_limits_and_defences() {
+    let mut env = Env::with(
+        common::sqlite_db(),
+        "max_file_bytes = 1000000\nmax_sessions_per_retailer = 2\nban_after_failures = 3\nban_secs = 3\n",
+    );
+    let dir = env.i.path().to_path_buf();
+    let dir = dir.as_path();
+
+    // Too large: refused with a message, nothing taken, nothing left.
+    let mut big = pos(201, "BIG", 1);
+    big.resize(1_500_000, b'\n');
+    std::fs::write(dir.join("big.edi"), &big).unwrap();
+    let out = env.sftp("acme", "acme", "put big.edi /inbound/BIG.edi\n");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    // OpenSSH shows the status, the log the reason.
+    assert!(err.contains("Failure"), "{err}");
+    env.wait_log("oversized upload refused", 1);
+    assert!(env.i.json(&["documents", "list"]).as_array().unwrap().is_empty());
+    let t = Instant::now();
+    while !env.temp_files().is_empty() {
+        assert!(t.elapsed() < Duration::from_secs(10), "temp files left: {:?}", env.temp_files());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // A client killed mid-upload: nothing in the ledger, no temp file.
+    let mut slow = pos(202, "TORN", 1);
+    slow.resize(900_000, b'\n');
+    std::fs::write(dir.join("torn.edi"), &slow).unwrap();
+    // Throttled by the client (-l 400 Kbit/s), so the upload takes a while.
+    let mut child = Command::new("sftp")
+        .args(["-l", "400"])
+        .args(env.key_args("acme", "acme"))
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.as_mut().unwrap().write_all(b"put torn.edi /inbound/TORN.edi\n").unwrap();
+    let t = Instant::now();
+    while env.temp_files().iter().all(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0) == 0) {
+        assert!(t.elapsed() < Duration::from_secs(30), "the upload did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SIGKILL: the client has no chance to close anything.
+    let _ = child.kill();
+    let _ = child.wait();
+    let t = Instant::now();
+    while !env.temp_files().is_empty() {
+        assert!(t.elapsed() < Duration::from_secs(10), "temp files left: {:?}", env.temp_files());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(env.i.json(&["documents", "list"]).as_array().unwrap().is_empty(), "nothing in the ledger");
+    env.wait_log("uploads not closed; nothing was taken", 1);
+
+    // Two sessions at once for acme; a third is refused, another retailer is not.
+    let logged_in = env.log().matches("logged in").count();
+    let mut held = vec![env.hold("acme", "acme"), env.hold("acme", "acme")];
+    env.wait_log("logged in", logged_in + 2);
+    let out = env.sftp("acme", "acme", "ls /\n");
+    assert!(!out.status.success(), "a third session is refused");
+    assert!(env.log().contains("too many sessions for this retailer"), "{}", env.log());
+    env.ok(&env.sftp("other", "other", "ls /\n"));
+    for c in &mut held {
+        drop(c.stdin.take());
+        let _ = c.wait();
+    }
+    env.ok(&env.sftp("acme", "acme", "ls /\n"));
+
+    // Three failed logins ban the address, even for the right key; the ban expires.
+    for _ in 0..3 {
+        assert!(!env.sftp("acme", "stranger", "ls /\n").status.success());
+    }
+    assert!(env.log().contains("address banned"), "{}", env.log());
+    assert!(!env.sftp("acme", "acme", "ls /\n").status.success(), "banned");
+    std::thread::sleep(Duration::from_millis(3200));
+    env.ok(&env.sftp("acme", "acme", "ls /\n"));
+
+    // Temp files left by a crash are removed at the next start.
+    assert!(env.serve.take().unwrap().stop().success());
+    let stray = dir.join("data").join(dropgate::intake::sftp::TEMP_DIR).join("999-1.upload");
+    std::fs::write(&stray, b"half a file").unwrap();
+    env.serve = Some(Serve::start(&env.i, env.port));
+    assert!(!stray.exists(), "left-over temp files are removed at start");
+    assert!(env.serve.take().unwrap().stop().success());
 }
