@@ -523,3 +523,41 @@ fn sftp_limits_and_defences() {
     assert!(!stray.exists(), "left-over temp files are removed at start");
     assert!(env.serve.take().unwrap().stop().success());
 }
+
+/// SIGTERM while an upload is in flight: the listener closes, the upload
+/// finishes and is taken, then `serve` exits cleanly.
+#[test]
+fn sftp_shutdown_lets_an_upload_in_flight_finish() {
+    let mut env = Env::new(common::sqlite_db());
+    let dir = env.i.path().to_path_buf();
+    let mut body = pos(301, "LATE", 1);
+    body.resize(150_000, b'\n');
+    std::fs::write(dir.join("late.edi"), &body).unwrap();
+    let mut child = Command::new("sftp")
+        .args(["-l", "400"])
+        .args(env.key_args("acme", "acme"))
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"put late.edi /inbound/LATE.edi\n").unwrap();
+    let t = Instant::now();
+    while env.temp_files().iter().all(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0) == 0) {
+        assert!(t.elapsed() < Duration::from_secs(30), "the upload did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let serve = env.serve.take().unwrap();
+    let _ = Command::new("kill").arg("-TERM").arg(serve.0.id().to_string()).status();
+    // New connections are no longer accepted.
+    let t = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", env.port)).is_ok() {
+        assert!(t.elapsed() < Duration::from_secs(10), "still listening after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "the upload in flight finishes: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(serve.stop().success());
+    assert_eq!(env.po_numbers(), ["LATE01"]);
+}

@@ -11,6 +11,7 @@
 //! are refused, and uploads in flight get a few seconds to finish.
 
 pub mod auth;
+mod guard;
 mod tree;
 
 use crate::config::{self, Config};
@@ -40,6 +41,8 @@ pub const TEMP_DIR: &str = "sftp-tmp";
 const REJECTION_TIME: Duration = Duration::from_millis(800);
 /// How long uploads in flight may take to finish once `serve` stops.
 const DRAIN: Duration = Duration::from_secs(10);
+/// The longest SFTP packet a client may send (a 255 KiB write and its header).
+const MAX_SFTP_PACKET: u32 = 256 * 1024 + 1024;
 
 /// Loads the host key from the data directory, creating it when missing;
 /// returns it with its SHA256 fingerprint.
@@ -543,7 +546,9 @@ impl russh::server::Handler for SshSession {
         };
         session.channel_success(id)?;
         let tree = tree::Tree::new(self.shared.clone(), retailer, self.peer);
-        russh_sftp::server::run(channel.into_stream(), tree).await;
+        let stream = guard::FramingGuard::new(channel.into_stream(), MAX_SFTP_PACKET);
+        let cfg = russh_sftp::server::Config { max_client_packet_len: MAX_SFTP_PACKET };
+        russh_sftp::server::run_with_config(stream, tree, cfg).await;
         Ok(())
     }
 }
