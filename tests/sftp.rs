@@ -561,3 +561,96 @@ fn sftp_shutdown_lets_an_upload_in_flight_finish() {
     assert!(serve.stop().success());
     assert_eq!(env.po_numbers(), ["LATE01"]);
 }
+
+fn test_venv(args: &[&str]) -> Output {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/test-venv");
+    let out = Command::new("bash").arg(tool).args(args).output().expect("run tools/test-venv");
+    assert_ne!(out.status.code(), Some(90), "tools/test-venv could not set itself up: {out:?}");
+    out
+}
+
+/// paramiko (PyPI): uploads with its size check, posix-rename, setstat,
+/// refusals with their codes, NUL and non-UTF-8 names, READDIR over
+/// several pages, get and rm, password logins, and the idle timeout.
+#[test]
+fn sftp_with_paramiko() {
+    let env = Env::with(common::sqlite_db(), "idle_timeout_secs = 2\nban_after_failures = 1000\n");
+    let dir = env.i.path().to_path_buf();
+    // 150 orders first: /outbound then holds more than one READDIR page.
+    std::fs::write(dir.join("many.edi"), pos(401, "MANY", 150)).unwrap();
+    env.ok(&env.sftp("acme", "acme", "put many.edi /inbound/MANY.edi\n"));
+    std::fs::write(dir.join("py1.edi"), pos(402, "PYONE", 2)).unwrap();
+    std::fs::write(dir.join("py2.edi"), pos(403, "PYTWO", 1)).unwrap();
+    let mut child = env.i.cmd().args(["retailer", "passwd", "acme"]).stdin(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"paramiko pass\n").unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sftp_paramiko.py");
+    let key = env.key("acme");
+    let out = test_venv(&[
+        "python",
+        script.to_str().unwrap(),
+        &env.port.to_string(),
+        key.to_str().unwrap(),
+        "paramiko pass",
+        dir.join("py1.edi").to_str().unwrap(),
+        dir.join("py2.edi").to_str().unwrap(),
+        dir.to_str().unwrap(),
+        "2",
+    ]);
+    assert!(
+        out.status.success(),
+        "paramiko:\n{}\n{}\nserve log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        env.log()
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("JSON from the paramiko script");
+
+    let pos = env.po_numbers();
+    assert_eq!(pos.len(), 153, "150 + PYONE01-02 + PYTWO01");
+    assert!(pos.contains(&"PYONE02".to_string()) && pos.contains(&"PYTWO01".to_string()));
+    // Listed: every pending document, over two READDIR pages.
+    let listed = seen["outbound"].as_array().unwrap().len();
+    assert_eq!(listed, 156, "3 997 + 153 855 when paramiko listed");
+    let got = seen["got"].as_str().unwrap();
+    let picked = env.outbox("picked_up");
+    assert_eq!(picked.len(), 1);
+    assert_eq!(picked[0]["file_name"], got);
+    let id = picked[0]["id"].as_i64().unwrap().to_string();
+    let raw = env.i.cmd().args(["outbox", "show", &id, "--raw"]).output().unwrap();
+    assert_eq!(std::fs::read(dir.join("paramiko-got.edi")).unwrap(), raw.stdout);
+    assert!(env.log().contains("SFTP: login failed"), "failed logins are logged");
+}
+
+/// ssh-audit (PyPI) finds no weak algorithm. Only the post-quantum note on
+/// curve25519 is let through (it stays for clients without ML-KEM).
+#[test]
+fn ssh_audit_finds_no_weak_algorithm() {
+    let env = Env::new(common::sqlite_db());
+    let out = test_venv(&["ssh-audit", "--skip-rate-test", "-j", "-p", &env.port.to_string(), "127.0.0.1"]);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("ssh-audit JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let mut problems = Vec::new();
+    for section in ["kex", "key", "enc", "mac"] {
+        for alg in report[section].as_array().unwrap_or(&Vec::new()) {
+            let name = alg["algorithm"].as_str().unwrap_or("?");
+            for level in ["fail", "warn"] {
+                for note in alg["notes"][level].as_array().unwrap_or(&Vec::new()) {
+                    let note = note.as_str().unwrap_or("");
+                    if !(level == "warn" && note.contains("post-quantum")) {
+                        problems.push(format!("{section} {name}: {level}: {note}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(report["cves"].as_array().is_none_or(|c| c.is_empty()), "{}", report["cves"]);
+    assert!(problems.is_empty(), "ssh-audit: {problems:#?}");
+    let enc: Vec<&str> = report["enc"].as_array().unwrap().iter().map(|a| a["algorithm"].as_str().unwrap()).collect();
+    assert_eq!(enc, ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"]);
+    let key: Vec<&str> = report["key"].as_array().unwrap().iter().map(|a| a["algorithm"].as_str().unwrap()).collect();
+    assert_eq!(key, ["ssh-ed25519"]);
+    let mac: Vec<&str> = report["mac"].as_array().unwrap().iter().map(|a| a["algorithm"].as_str().unwrap()).collect();
+    assert!(mac.iter().all(|m| m.contains("-etm@openssh.com") && !m.contains("sha1")), "{mac:?}");
+}

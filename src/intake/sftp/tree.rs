@@ -5,6 +5,7 @@
 //!   closed the bytes enter the ledger and are processed, and only then is
 //!   the close answered. A file uploaded under a temporary name (`*.part`,
 //!   `*.filepart`, `*.tmp`) waits, listed, for its rename to a final name.
+//!   A file taken is not listed, but answers `stat` for an hour.
 //! - `/outbound` lists the retailer's outbox documents waiting for pickup;
 //!   they can be read, and `rm` acknowledges one. Nothing can be written.
 //!
@@ -30,6 +31,8 @@ const POSIX_RENAME: &str = "posix-rename@openssh.com";
 const PAGE: usize = 100;
 /// Handles one session may hold open.
 const MAX_HANDLES: usize = 64;
+/// How long a file taken into the ledger still answers `stat` in `/inbound`.
+const RECENT_MICROS: i64 = 3600 * 1_000_000;
 /// Bytes per READ answer at most.
 const MAX_READ: u32 = 256 * 1024;
 
@@ -318,7 +321,17 @@ impl Tree {
         match node {
             Node::Root | Node::Outbound => Ok(dir_attrs(false, self.started)),
             Node::Inbound => Ok(dir_attrs(true, self.started)),
-            Node::InFile(name) => self.staged_attrs(&name).ok_or_else(no_such_file),
+            Node::InFile(name) => {
+                if let Some(a) = self.staged_attrs(&name) {
+                    return Ok(a);
+                }
+                // A file taken a short while ago still answers `stat` (clients
+                // such as paramiko's `put` check the size after closing).
+                let (source, since) = (format!("sftp:{}", self.retailer), crate::store::now_micros() - RECENT_MICROS);
+                let r = self.db(move |c| crate::store::documents::latest_receipt(c, &source, &name, since)).await?;
+                r.map(|(size, at)| file_attrs(u64::try_from(size).unwrap_or(0), false, micros_to_secs(at)))
+                    .ok_or_else(no_such_file)
+            }
             Node::OutFile(name) => {
                 let retailer = self.retailer.clone();
                 let all = self.db(move |c| outbox::waiting(c, &retailer)).await?;
