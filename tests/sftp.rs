@@ -184,6 +184,16 @@ impl Env {
         v
     }
 
+    /// Runs a batch script against another instance's port.
+    fn sftp_at(&self, port: u16, user: &str, key: &str, script: &str) -> Output {
+        let mut args = self.key_args(user, key);
+        let p = args.iter().position(|a| a == "-P").unwrap();
+        args[p + 1] = port.to_string();
+        let mut cmd = Command::new("timeout");
+        cmd.args(["120", "sftp"]).args(args);
+        self.run(cmd, script)
+    }
+
     /// Starts a session and keeps it open (its stdin stays open) until the
     /// child is dropped or killed.
     fn hold(&self, user: &str, key: &str) -> Child {
@@ -653,4 +663,115 @@ fn ssh_audit_finds_no_weak_algorithm() {
     assert_eq!(key, ["ssh-ed25519"]);
     let mac: Vec<&str> = report["mac"].as_array().unwrap().iter().map(|a| a["algorithm"].as_str().unwrap()).collect();
     assert!(mac.iter().all(|m| m.contains("-etm@openssh.com") && !m.contains("sha1")), "{mac:?}");
+}
+
+/// Two `serve` processes on one PostgreSQL database: a file put through one
+/// is processed once, and its answers are listed, served and picked up
+/// through the other.
+#[test]
+fn sftp_two_instances_on_one_postgres_database() {
+    let Some(db) = common::pg_db("sftp_two_instances_on_one_postgres_database") else { return };
+    let env = Env::new(db);
+    let second = common::Install::new(env.i.db.alias());
+    let port2 = second.enable_sftp("ban_after_failures = 1000\n");
+    let serve2 = Serve::start(&second, port2);
+    let dir = env.i.path().to_path_buf();
+
+    // Files through both instances at once.
+    std::fs::write(dir.join("a.edi"), pos(501, "VIA-A", 4)).unwrap();
+    std::fs::write(dir.join("b.edi"), pos(502, "VIA-B", 3)).unwrap();
+    std::thread::scope(|s| {
+        let a = s.spawn(|| env.sftp("acme", "acme", "put a.edi /inbound/A.edi\n"));
+        let b = s.spawn(|| {
+            env.sftp_at(
+                port2,
+                "acme",
+                "acme",
+                "put b.edi /inbound/B.edi.part\nrename /inbound/B.edi.part /inbound/B.edi\n",
+            )
+        });
+        env.ok(&a.join().unwrap());
+        env.ok(&b.join().unwrap());
+    });
+    assert_eq!(env.po_numbers().len(), 7);
+    let docs = env.i.json(&["documents", "list"]);
+    assert_eq!(docs.as_array().unwrap().len(), 2, "each file processed once: {docs}");
+    let pending = env.outbox("pending");
+    assert_eq!(pending.len(), 2 + 7, "2 997 + 7 855, once each");
+
+    // Both instances show the same /outbound.
+    let via_a = env.listing("acme", "acme", "/outbound");
+    let out = env.ok(&env.sftp_at(port2, "acme", "acme", "ls -1 /outbound\n"));
+    let mut via_b: Vec<String> = out
+        .lines()
+        .filter(|l| !l.starts_with("sftp>") && !l.trim().is_empty())
+        .map(|l| l.trim().rsplit('/').next().unwrap().to_string())
+        .collect();
+    via_b.sort();
+    assert_eq!(via_a, via_b);
+    assert_eq!(via_a.len(), 9);
+
+    // Picked up through one, gone from the other.
+    env.ok(&env.sftp_at(port2, "acme", "acme", &format!("rm /outbound/{}\n", via_a[0])));
+    let after = env.listing("acme", "acme", "/outbound");
+    assert_eq!(after.len(), 8);
+    assert!(!after.contains(&via_a[0]));
+    assert!(serve2.stop().success());
+}
+
+/// A client killed at random points mid-upload, 200 times: no partial file
+/// in the ledger, no upload left open, no temp file, and none after a restart.
+#[test]
+fn sftp_clients_killed_mid_upload() {
+    let mut env = Env::new(common::sqlite_db());
+    let dir = env.i.path().to_path_buf();
+    const SIZE: usize = 120_000;
+    const ROUNDS: u32 = 200;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for n in 0..ROUNDS {
+        let mut body = pos(600 + n, &format!("K{n:03}-"), 1);
+        body.resize(SIZE, b'\n');
+        std::fs::write(dir.join("k.edi"), &body).unwrap();
+        // 2 Mbit/s: the upload takes about half a second; killed somewhere in it (or before, or after).
+        let mut child = Command::new("sftp")
+            .args(["-l", "2000"])
+            .args(env.key_args("acme", "acme"))
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.as_mut().unwrap().write_all(format!("put k.edi /inbound/K{n:03}.edi\n").as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(next() % 700));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // Every session ends; no upload stays open, no temp file stays behind.
+    let t = Instant::now();
+    while !env.temp_files().is_empty() {
+        assert!(t.elapsed() < Duration::from_secs(30), "temp files left: {:?}", env.temp_files());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let docs = env.i.json(&["documents", "list", "--limit", "1000"]);
+    let docs = docs.as_array().unwrap();
+    for d in docs {
+        assert_eq!(d["size"], SIZE, "a partial file in the ledger: {d}");
+    }
+    let taken = docs.len();
+    assert_eq!(env.po_numbers().len(), taken, "every complete file is one order");
+    assert!(taken < ROUNDS as usize, "some uploads were cut");
+    let serve = env.serve.take().unwrap();
+    assert!(serve.stop().success());
+    assert!(!env.log().contains("uploads still open at shutdown"), "no upload handle stuck open");
+    env.serve = Some(Serve::start(&env.i, env.port));
+    assert!(env.temp_files().is_empty());
+    assert!(env.serve.take().unwrap().stop().success());
+    eprintln!("{taken} of {ROUNDS} uploads completed before their client was killed");
 }

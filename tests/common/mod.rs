@@ -27,6 +27,14 @@ impl Drop for TestDb {
     }
 }
 
+impl TestDb {
+    /// Another handle on the same database, for a second installation
+    /// (the first handle drops the database).
+    pub fn alias(&self) -> TestDb {
+        TestDb { url: self.url.clone(), backend: self.backend, _dir: None, pg: None }
+    }
+}
+
 pub fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
