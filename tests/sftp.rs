@@ -475,9 +475,9 @@ fn sftp_limits_and_defences() {
     let mut slow = pos(202, "TORN", 1);
     slow.resize(900_000, b'\n');
     std::fs::write(dir.join("torn.edi"), &slow).unwrap();
-    // Throttled by the client (-l 400 Kbit/s), so the upload takes a while.
+    // Throttled by the client (-l 400 Kbit/s, in 16 KiB writes), so the upload takes a while.
     let mut child = Command::new("sftp")
-        .args(["-l", "400"])
+        .args(["-l", "400", "-B", "16384"])
         .args(env.key_args("acme", "acme"))
         .current_dir(dir)
         .stdin(Stdio::piped())
@@ -544,7 +544,7 @@ fn sftp_shutdown_lets_an_upload_in_flight_finish() {
     body.resize(150_000, b'\n');
     std::fs::write(dir.join("late.edi"), &body).unwrap();
     let mut child = Command::new("sftp")
-        .args(["-l", "400"])
+        .args(["-l", "400", "-B", "16384"])
         .args(env.key_args("acme", "acme"))
         .current_dir(&dir)
         .stdin(Stdio::piped())
@@ -740,7 +740,7 @@ fn sftp_clients_killed_mid_upload() {
         std::fs::write(dir.join("k.edi"), &body).unwrap();
         // 2 Mbit/s: the upload takes about half a second; killed somewhere in it (or before, or after).
         let mut child = Command::new("sftp")
-            .args(["-l", "2000"])
+            .args(["-l", "2000", "-B", "16384"])
             .args(env.key_args("acme", "acme"))
             .current_dir(&dir)
             .stdin(Stdio::piped())

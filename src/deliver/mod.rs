@@ -26,11 +26,15 @@ pub fn deliver_due(conn: &mut Conn, cfg: &Config) -> Result<(usize, usize)> {
     let mut profiles: HashMap<String, Option<Profile>> = HashMap::new();
     let mut pickup_only: Vec<String> = Vec::new();
     for r in retailers::list(conn)? {
-        let p = r.profile()?;
-        if p.folders.is_none() {
-            pickup_only.push(r.id.clone());
+        match r.profile() {
+            Ok(p) => {
+                if p.folders.is_none() {
+                    pickup_only.push(r.id.clone());
+                }
+                profiles.insert(r.id.clone(), Some(p));
+            }
+            Err(e) => tracing::error!(retailer = %r.id, "{e}"),
         }
-        profiles.insert(r.id.clone(), Some(p));
     }
     let (mut ok, mut failed) = (0, 0);
     loop {

@@ -42,7 +42,7 @@ const REJECTION_TIME: Duration = Duration::from_millis(800);
 /// How long uploads in flight may take to finish once `serve` stops.
 const DRAIN: Duration = Duration::from_secs(10);
 /// The longest SFTP packet a client may send (a 255 KiB write and its header).
-const MAX_SFTP_PACKET: u32 = 256 * 1024 + 1024;
+pub(crate) const MAX_SFTP_PACKET: u32 = 256 * 1024 + 1024;
 
 /// Loads the host key from the data directory, creating it when missing;
 /// returns it with its SHA256 fingerprint.

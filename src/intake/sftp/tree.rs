@@ -27,6 +27,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 const POSIX_RENAME: &str = "posix-rename@openssh.com";
+const LIMITS: &str = "limits@openssh.com";
+/// Bytes per READ or WRITE a client may ask for (told through `limits@openssh.com`).
+const MAX_IO: u64 = 255 * 1024;
 /// Entries per READDIR answer.
 const PAGE: usize = 100;
 /// Handles one session may hold open.
@@ -35,6 +38,7 @@ const MAX_HANDLES: usize = 64;
 const RECENT_MICROS: i64 = 3600 * 1_000_000;
 /// Bytes per READ answer at most.
 const MAX_READ: u32 = 256 * 1024;
+const _: () = assert!(MAX_IO <= MAX_READ as u64 && MAX_IO + 1024 <= super::MAX_SFTP_PACKET as u64);
 
 /// A file uploaded under a temporary name, waiting for its rename.
 pub(crate) struct Staged {
@@ -397,6 +401,7 @@ impl russh_sftp::server::Handler for Tree {
     async fn init(&mut self, _version: u32, _extensions: HashMap<String, String>) -> Reply<Version> {
         let mut v = Version::new();
         v.extensions.insert(POSIX_RENAME.to_string(), "1".to_string());
+        v.extensions.insert(LIMITS.to_string(), "1".to_string());
         Ok(v)
     }
 
@@ -717,6 +722,14 @@ impl russh_sftp::server::Handler for Tree {
             };
             let status = self.do_rename(id, &old, &new, true).await?;
             return Ok(Packet::Status(status));
+        }
+        if request == LIMITS {
+            // max packet, read and write lengths, open handles: four uint64.
+            let mut data = Vec::with_capacity(32);
+            for v in [u64::from(super::MAX_SFTP_PACKET), MAX_IO, MAX_IO, MAX_HANDLES as u64] {
+                data.extend_from_slice(&v.to_be_bytes());
+            }
+            return Ok(Packet::ExtendedReply(russh_sftp::protocol::ExtendedReply { id, data }));
         }
         Err(StatusCode::OpUnsupported.with_message("extension not supported"))
     }
