@@ -449,7 +449,8 @@ fn host_key_is_made_once_and_kept_private() {
 fn sftp_limits_and_defences() {
     let mut env = Env::with(
         common::sqlite_db(),
-        "max_file_bytes = 1000000\nmax_sessions_per_retailer = 2\nban_after_failures = 3\nban_secs = 3\n",
+        "max_file_bytes = 1000000\nmax_sessions_per_retailer = 2\nmax_sessions_per_ip = 3\nauth_timeout_secs = 2\n\
+         ban_after_failures = 3\nban_secs = 3\n",
     );
     let dir = env.i.path().to_path_buf();
     let dir = dir.as_path();
@@ -510,11 +511,34 @@ fn sftp_limits_and_defences() {
     assert!(!out.status.success(), "a third session is refused");
     assert!(env.log().contains("too many sessions for this retailer"), "{}", env.log());
     env.ok(&env.sftp("other", "other", "ls /\n"));
+    // A third session from this address is fine, a fourth is not.
+    held.push(env.hold("other", "other"));
+    env.wait_log("logged in", logged_in + 4);
+    assert!(!env.sftp("other", "other", "ls /\n").status.success(), "a fourth session from one address");
+    assert!(env.log().contains("too many sessions from this address"), "{}", env.log());
     for c in &mut held {
         drop(c.stdin.take());
         let _ = c.wait();
     }
     env.ok(&env.sftp("acme", "acme", "ls /\n"));
+
+    // A connection that does not log in is closed after auth_timeout_secs.
+    {
+        use std::io::Read;
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", env.port)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        tcp.write_all(b"SSH-2.0-idle_client\r\n").unwrap();
+        let t = Instant::now();
+        let mut buf = [0u8; 4096];
+        loop {
+            match tcp.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        let waited = t.elapsed();
+        assert!(waited >= Duration::from_millis(1500) && waited < Duration::from_secs(15), "closed after {waited:?}");
+    }
 
     // Three failed logins ban the address, even for the right key; the ban expires.
     for _ in 0..3 {

@@ -283,6 +283,18 @@ impl Listener {
                 continue;
             };
             let _ = stream.set_nodelay(true);
+            // A second handle on the socket, to cut a connection that does
+            // not log in in time whatever state its handshake is in.
+            let (stream, cutter) = match stream.into_std().and_then(|s| {
+                let c = s.try_clone()?;
+                Ok((tokio::net::TcpStream::from_std(s)?, c))
+            }) {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(peer = %peer, "SFTP: connection dropped: {e}");
+                    continue;
+                }
+            };
             let authed = Arc::new(AtomicBool::new(false));
             let handler = SshSession {
                 shared: shared.clone(),
@@ -314,9 +326,13 @@ impl Listener {
                     None => {
                         if !authed.load(Ordering::SeqCst) {
                             tracing::info!(peer = %peer, "SFTP: not logged in in time; disconnected");
-                            let _ = handle
-                                .disconnect(russh::Disconnect::ByApplication, "login timed out".into(), "en".into())
-                                .await;
+                            let bye = handle.disconnect(
+                                russh::Disconnect::ByApplication,
+                                "login timed out".into(),
+                                "en".into(),
+                            );
+                            let _ = tokio::time::timeout(Duration::from_millis(200), bye).await;
+                            let _ = cutter.shutdown(std::net::Shutdown::Both);
                         }
                         session.await
                     }
