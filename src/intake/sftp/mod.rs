@@ -415,7 +415,8 @@ impl SshSession {
     }
 
     fn failed(&mut self, user: &str, method: &str) {
-        tracing::warn!(peer = %self.peer, user = %user, method, "SFTP: login failed");
+        // Debug formatting: a user name is whatever the client sent (no raw control characters in the log).
+        tracing::warn!(peer = %self.peer, user = ?user, method, "SFTP: login failed");
         if self.shared.defender.fail(self.ip()) {
             tracing::warn!(
                 peer = %self.peer,
