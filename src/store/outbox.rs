@@ -179,27 +179,41 @@ pub fn get(conn: &mut Conn, id: i64) -> Result<Option<OutboxRow>> {
 /// 1..=999,999,999 and then start over at 1.
 pub fn allocate_control(conn: &mut Conn, retailer: &str, kind: &str, n: i64) -> Result<u32> {
     const MAX: i64 = 999_999_999;
-    let last: Option<i64> = with_conn!(conn, c => cn::control_numbers
-        .select(cn::last_value)
-        .filter(cn::retailer_id.eq(retailer))
-        .filter(cn::kind.eq(kind))
-        .first(c)
-        .optional())?;
-    let (first, new_last) = match last {
-        None => (1, n),
-        Some(v) if v + n > MAX => (1, n),
-        Some(v) => (v + 1, v + n),
-    };
-    if last.is_none() {
-        with_conn!(conn, c => diesel::insert_into(cn::control_numbers)
-            .values((cn::retailer_id.eq(retailer), cn::kind.eq(kind), cn::last_value.eq(new_last)))
-            .execute(c))?;
-    } else {
-        with_conn!(conn, c => diesel::update(cn::control_numbers.filter(cn::retailer_id.eq(retailer)).filter(cn::kind.eq(kind)))
-            .set(cn::last_value.eq(new_last))
-            .execute(c))?;
+    // One atomic increment: the row stays locked until the caller's
+    // transaction ends, so concurrent allocators (other instances on
+    // PostgreSQL) queue instead of reading the same last value.
+    for _ in 0..2 {
+        let bumped: Option<i64> = with_conn!(conn, c => diesel::update(cn::control_numbers
+                .filter(cn::retailer_id.eq(retailer))
+                .filter(cn::kind.eq(kind)))
+            .set(cn::last_value.eq(cn::last_value + n))
+            .returning(cn::last_value)
+            .get_result(c)
+            .optional())?;
+        match bumped {
+            Some(v) if v > MAX => {
+                with_conn!(conn, c => diesel::update(cn::control_numbers
+                        .filter(cn::retailer_id.eq(retailer))
+                        .filter(cn::kind.eq(kind)))
+                    .set(cn::last_value.eq(n))
+                    .execute(c))?;
+                return Ok(1);
+            }
+            Some(v) => return Ok(u32::try_from(v - n + 1).unwrap_or(1)),
+            None => {
+                // The first number of its kind; another instance may be
+                // making the row at this moment: then increment theirs.
+                let made = with_conn!(conn, c => diesel::insert_into(cn::control_numbers)
+                    .values((cn::retailer_id.eq(retailer), cn::kind.eq(kind), cn::last_value.eq(n)))
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+                if made == 1 {
+                    return Ok(1);
+                }
+            }
+        }
     }
-    Ok(u32::try_from(first).unwrap_or(1))
+    Err(super::StoreError::Conflict(format!("allocating {kind} control numbers for {retailer}")))
 }
 
 /// Applies a retailer's 997/999 to a group we sent; `false` when no such group.
