@@ -715,7 +715,9 @@ fn sftp_two_instances_on_one_postgres_database() {
             )
         });
         env.ok(&a.join().unwrap());
-        env.ok(&b.join().unwrap());
+        let b = b.join().unwrap();
+        let log2 = std::fs::read_to_string(second.path().join("serve.log")).unwrap_or_default();
+        assert!(b.status.success(), "through the second instance: {}\n{log2}", String::from_utf8_lossy(&b.stderr));
     });
     assert_eq!(env.po_numbers().len(), 7);
     let docs = env.i.json(&["documents", "list"]);
@@ -735,10 +737,23 @@ fn sftp_two_instances_on_one_postgres_database() {
     assert_eq!(via_a, via_b);
     assert_eq!(via_a.len(), 9);
 
+    // A file put under a temporary name through one instance waits in the
+    // other's /inbound too, and is renamed into place there.
+    std::fs::write(dir.join("c.edi"), pos(503, "VIA-AB", 1)).unwrap();
+    env.ok(&env.sftp("acme", "acme", "put c.edi /inbound/C.edi.part\n"));
+    let out = env.ok(&env.sftp_at(port2, "acme", "acme", "ls -1 /inbound\n"));
+    assert!(out.contains("C.edi.part"), "{out}");
+    env.ok(&env.sftp_at(port2, "acme", "acme", "rename /inbound/C.edi.part /inbound/C.edi\n"));
+    assert_eq!(env.po_numbers().len(), 8);
+    assert!(env.listing("acme", "acme", "/inbound").is_empty());
+    for r in [env.outbox("pending"), env.outbox("picked_up")] {
+        assert!(r.iter().all(|x| x["attempts"] == 0));
+    }
+
     // Picked up through one, gone from the other.
     env.ok(&env.sftp_at(port2, "acme", "acme", &format!("rm /outbound/{}\n", via_a[0])));
     let after = env.listing("acme", "acme", "/outbound");
-    assert_eq!(after.len(), 8);
+    assert_eq!(after.len(), 9 + 2 - 1, "the 997 and 855 of C, less the one picked up");
     assert!(!after.contains(&via_a[0]));
     assert!(serve2.stop().success());
 }

@@ -174,6 +174,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sftp_staged (retailer_id, name) {
+        retailer_id -> Text,
+        name -> Text,
+        bytes -> Binary,
+        size -> BigInt,
+        staged_at -> BigInt,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(
     retailers,
@@ -190,4 +200,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sent_groups,
     events,
     retailer_passwords,
+    sftp_staged,
 );

@@ -151,9 +151,6 @@ pub(crate) struct Shared {
     pub defender: auth::Defender,
     /// Open sessions per client address and per retailer.
     sessions: Arc<Mutex<HashMap<String, u32>>>,
-    /// Files uploaded under a temporary name (`*.part`…), waiting for their
-    /// rename: (retailer, name) → the file.
-    pub staged: Mutex<HashMap<(String, String), tree::Staged>>,
     /// Upload handles open right now.
     pub uploads: AtomicUsize,
     /// Set once `serve` stops: new uploads are refused.
@@ -242,7 +239,6 @@ impl Listener {
             store,
             temp_dir,
             sessions: Arc::default(),
-            staged: Mutex::default(),
             uploads: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
             wake_delivery: Mutex::new(wake_delivery),

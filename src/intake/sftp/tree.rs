@@ -4,7 +4,8 @@
 //! - `/inbound` takes files. An upload streams to a temp file; when it is
 //!   closed the bytes enter the ledger and are processed, and only then is
 //!   the close answered. A file uploaded under a temporary name (`*.part`,
-//!   `*.filepart`, `*.tmp`) waits, listed, for its rename to a final name.
+//!   `*.filepart`, `*.tmp`) waits, listed, in the database for its rename
+//!   to a final name (through any instance).
 //!   A file taken is not listed, but answers `stat` for an hour.
 //! - `/outbound` lists the retailer's outbox documents waiting for pickup;
 //!   they can be read, and `rm` acknowledges one. Nothing can be written.
@@ -14,6 +15,7 @@
 
 use super::Shared;
 use crate::store::documents::Arrival;
+use crate::store::sftp::Renamed;
 use crate::store::{outbox, Conn};
 use russh_sftp::protocol::{
     Attrs, Data, File, FileAttributes, Handle, Name, OpenFlags, Packet, Status, StatusCode, Version,
@@ -40,35 +42,25 @@ const RECENT_MICROS: i64 = 3600 * 1_000_000;
 const MAX_READ: u32 = 256 * 1024;
 const _: () = assert!(MAX_IO <= MAX_READ as u64 && MAX_IO + 1024 <= super::MAX_SFTP_PACKET as u64);
 
-/// A file uploaded under a temporary name, waiting for its rename.
-pub(crate) struct Staged {
-    path: PathBuf,
-    size: u64,
-    mtime: u32,
-}
-
-/// An upload in progress: its temp file goes away unless it is kept.
-struct Upload {
+/// An upload in progress: its temp file goes away when it is done.
+struct Writing {
     name: String,
     path: PathBuf,
     file: std::fs::File,
     size: u64,
     too_big: bool,
-    keep: bool,
     shared: Arc<Shared>,
 }
 
-impl Drop for Upload {
+impl Drop for Writing {
     fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        let _ = std::fs::remove_file(&self.path);
         self.shared.uploads.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 enum Open {
-    Upload(Upload),
+    Upload(Writing),
     Download { name: String, bytes: Vec<u8>, mtime: u32, sent: u64 },
     Dir { entries: Vec<File>, pos: usize, attrs: FileAttributes },
 }
@@ -252,38 +244,21 @@ impl Tree {
         Ok(h)
     }
 
-    fn staged_key(&self, name: &str) -> (String, String) {
-        (self.retailer.clone(), name.to_string())
-    }
-
-    fn take_staged(&self, name: &str) -> Option<Staged> {
-        self.shared.staged.lock().ok()?.remove(&self.staged_key(name))
-    }
-
-    fn staged_attrs(&self, name: &str) -> Option<FileAttributes> {
-        let m = self.shared.staged.lock().ok()?;
-        m.get(&self.staged_key(name)).map(|s| file_attrs(s.size, true, s.mtime))
-    }
-
-    /// Puts a file under a temp name in `/inbound`; a file staged under
-    /// that name before is replaced.
-    fn stage(&self, name: &str, staged: Staged) {
-        if let Ok(mut m) = self.shared.staged.lock() {
-            if let Some(old) = m.insert(self.staged_key(name), staged) {
-                let _ = std::fs::remove_file(old.path);
-            }
-        }
+    /// The attributes of a file waiting under a temporary name.
+    async fn staged_attrs(&self, name: &str) -> Reply<Option<FileAttributes>> {
+        let (retailer, name) = (self.retailer.clone(), name.to_string());
+        let f = self.db(move |c| crate::store::sftp::get(c, &retailer, &name)).await?;
+        Ok(f.map(|(_, size, at)| file_attrs(u64::try_from(size).unwrap_or(0), true, micros_to_secs(at))))
     }
 
     /// Takes a complete file into the ledger and processes it; returns once
     /// it is committed.
-    async fn ingest(&self, name: &str, path: PathBuf) -> Reply<()> {
+    async fn ingest(&self, name: &str, from: Upload) -> Reply<()> {
         let (retailer, name_owned) = (self.retailer.clone(), name.to_string());
         let source = format!("sftp:{}", self.retailer);
         let result = self
             .db(move |conn| {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| crate::store::StoreError::Invalid(format!("reading the upload back: {e}")))?;
+                let bytes = from.bytes()?;
                 let (received, summary) = crate::pipeline::ingest(
                     conn,
                     Arrival {
@@ -326,7 +301,7 @@ impl Tree {
             Node::Root | Node::Outbound => Ok(dir_attrs(false, self.started)),
             Node::Inbound => Ok(dir_attrs(true, self.started)),
             Node::InFile(name) => {
-                if let Some(a) = self.staged_attrs(&name) {
+                if let Some(a) = self.staged_attrs(&name).await? {
                     return Ok(a);
                 }
                 // A file taken a short while ago still answers `stat` (clients
@@ -353,26 +328,41 @@ impl Tree {
             return Err(denied("files can only be renamed within /inbound"));
         };
         if from == to {
-            return if self.staged_attrs(&from).is_some() { Ok(ok_status(id)) } else { Err(no_such_file()) };
+            return if self.staged_attrs(&from).await?.is_some() { Ok(ok_status(id)) } else { Err(no_such_file()) };
         }
-        if is_temp_name(&to) && !overwrite && self.staged_attrs(&to).is_some() {
-            return Err(failure("a file of that name exists"));
-        }
-        let Some(staged) = self.take_staged(&from) else { return Err(no_such_file()) };
         if is_temp_name(&to) {
-            self.stage(&to, staged);
-            return Ok(ok_status(id));
+            let (retailer, f, t) = (self.retailer.clone(), from.clone(), to.clone());
+            return match self.db(move |c| crate::store::sftp::rename(c, &retailer, &f, &t, overwrite)).await? {
+                Renamed::Done => Ok(ok_status(id)),
+                Renamed::NoSource => Err(no_such_file()),
+                Renamed::TargetExists => Err(failure("a file of that name exists")),
+            };
         }
-        match self.ingest(&to, staged.path.clone()).await {
-            Ok(()) => {
-                let _ = std::fs::remove_file(&staged.path);
-                Ok(ok_status(id))
-            }
-            Err(e) => {
-                // Left where it was, for the client to try again.
-                self.stage(&from, staged);
-                Err(e)
-            }
+        // Into place: the waiting file is taken into the ledger under its
+        // final name, and stops waiting once it is committed.
+        let (retailer, f) = (self.retailer.clone(), from.clone());
+        let Some(bytes) = self.db(move |c| crate::store::sftp::bytes(c, &retailer, &f)).await? else {
+            return Err(no_such_file());
+        };
+        self.ingest(&to, Upload::Bytes(bytes)).await?;
+        let (retailer, f) = (self.retailer.clone(), from.clone());
+        self.db(move |c| crate::store::sftp::remove(c, &retailer, &f)).await?;
+        Ok(ok_status(id))
+    }
+}
+
+/// Where the bytes of a file to take come from.
+enum Upload {
+    File(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+impl Upload {
+    fn bytes(self) -> crate::store::Result<Vec<u8>> {
+        match self {
+            Upload::File(p) => std::fs::read(&p)
+                .map_err(|e| crate::store::StoreError::Invalid(format!("reading the upload back: {e}"))),
+            Upload::Bytes(b) => Ok(b),
         }
     }
 }
@@ -456,15 +446,14 @@ impl russh_sftp::server::Handler for Tree {
                 dir_attrs(false, self.started),
             ),
             Node::Inbound => {
-                let mut files: Vec<File> = match self.shared.staged.lock() {
-                    Ok(m) => m
-                        .iter()
-                        .filter(|((r, _), _)| *r == self.retailer)
-                        .map(|((_, n), s)| File::new(n.clone(), file_attrs(s.size, true, s.mtime)))
-                        .collect(),
-                    Err(_) => Vec::new(),
-                };
-                files.sort_by(|a, b| a.filename.cmp(&b.filename));
+                let retailer = self.retailer.clone();
+                let staged = self.db(move |c| crate::store::sftp::list(c, &retailer)).await?;
+                let files = staged
+                    .into_iter()
+                    .map(|(n, size, at)| {
+                        File::new(n, file_attrs(u64::try_from(size).unwrap_or(0), true, micros_to_secs(at)))
+                    })
+                    .collect();
                 (files, dir_attrs(true, self.started))
             }
             Node::Outbound => {
@@ -479,8 +468,14 @@ impl russh_sftp::server::Handler for Tree {
                     .collect();
                 (files, dir_attrs(false, self.started))
             }
-            Node::InFile(n) if self.staged_attrs(&n).is_some() => return Err(failure("not a directory")),
-            Node::OutFile(_) | Node::InFile(_) | Node::Nowhere => return Err(no_such_file()),
+            Node::InFile(n) => {
+                return Err(if self.staged_attrs(&n).await?.is_some() {
+                    failure("not a directory")
+                } else {
+                    no_such_file()
+                })
+            }
+            Node::OutFile(_) | Node::Nowhere => return Err(no_such_file()),
         };
         let handle = self.add_handle(Open::Dir { entries, pos: 0, attrs })?;
         Ok(Handle { id: _id, handle })
@@ -513,55 +508,32 @@ impl russh_sftp::server::Handler for Tree {
                 if self.handles.len() >= MAX_HANDLES {
                     return Err(failure("too many open files"));
                 }
-                // A file staged under this name is continued (resumed
+                // A file waiting under this name is continued (resumed
                 // uploads) unless the client truncates it.
-                let staged = self.take_staged(&name);
+                let (retailer, n) = (self.retailer.clone(), name.clone());
+                let staged = self.db(move |c| crate::store::sftp::bytes(c, &retailer, &n)).await?;
                 if staged.is_some() && pflags.contains(OpenFlags::EXCLUDE) {
-                    if let Some(s) = staged {
-                        self.stage(&name, s);
-                    }
                     return Err(failure("a file of that name exists"));
                 }
-                let (path, size, file) = match staged {
-                    Some(s) => {
-                        let f = std::fs::OpenOptions::new().read(true).write(true).open(&s.path);
-                        match f {
-                            Ok(f) => {
-                                let size = if pflags.contains(OpenFlags::TRUNCATE) {
-                                    let _ = f.set_len(0);
-                                    0
-                                } else {
-                                    s.size
-                                };
-                                (s.path, size, f)
-                            }
-                            Err(e) => {
-                                tracing::error!("SFTP: reopening a staged upload: {e}");
-                                return Err(failure("cannot open the file"));
-                            }
-                        }
-                    }
-                    None => {
-                        let path = self.shared.temp_path();
-                        match std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
-                            Ok(f) => (path, 0, f),
-                            Err(e) => {
-                                tracing::error!(path = %path.display(), "SFTP: creating an upload's temp file: {e}");
-                                return Err(failure("cannot store the file"));
-                            }
-                        }
+                let path = self.shared.temp_path();
+                let file = match std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        tracing::error!(path = %path.display(), "SFTP: creating an upload's temp file: {e}");
+                        return Err(failure("cannot store the file"));
                     }
                 };
+                let mut size = 0;
+                if let Some(bytes) = staged.filter(|_| !pflags.contains(OpenFlags::TRUNCATE)) {
+                    if let Err(e) = file.write_all_at(&bytes, 0) {
+                        let _ = std::fs::remove_file(&path);
+                        tracing::error!("SFTP: continuing a waiting upload: {e}");
+                        return Err(failure("cannot store the file"));
+                    }
+                    size = bytes.len() as u64;
+                }
                 self.shared.uploads.fetch_add(1, Ordering::SeqCst);
-                Open::Upload(Upload {
-                    name,
-                    path,
-                    file,
-                    size,
-                    too_big: false,
-                    keep: false,
-                    shared: self.shared.clone(),
-                })
+                Open::Upload(Writing { name, path, file, size, too_big: false, shared: self.shared.clone() })
             }
             Node::OutFile(name) => {
                 if writing {
@@ -624,24 +596,25 @@ impl russh_sftp::server::Handler for Tree {
 
     async fn close(&mut self, id: u32, handle: String) -> Reply<Status> {
         match self.handles.remove(&handle) {
-            Some(Open::Upload(mut u)) => {
+            Some(Open::Upload(u)) => {
                 if u.too_big {
                     let max = self.shared.cfg.sftp.max_file_bytes;
                     tracing::warn!(retailer = %self.retailer, file = %u.name, max, "SFTP: oversized upload refused");
                     return Err(failure(&format!("the file exceeds the {max}-byte limit; it was not taken")));
                 }
-                if is_temp_name(&u.name) {
-                    u.keep = true;
-                    let staged = Staged { path: u.path.clone(), size: u.size, mtime: now_secs() };
-                    let name = u.name.clone();
-                    drop(u);
-                    self.stage(&name, staged);
-                    return Ok(ok_status(id));
-                }
                 let (name, path) = (u.name.clone(), u.path.clone());
                 // The upload stays counted (and its temp file in place)
-                // until it is in the ledger.
-                let r = self.ingest(&name, path).await;
+                // until it is committed.
+                let r = if is_temp_name(&name) {
+                    let (retailer, n) = (self.retailer.clone(), name.clone());
+                    self.db(move |c| {
+                        let bytes = Upload::File(path).bytes()?;
+                        crate::store::sftp::stage(c, &retailer, &n, &bytes)
+                    })
+                    .await
+                } else {
+                    self.ingest(&name, Upload::File(path)).await
+                };
                 drop(u);
                 r.map(|()| ok_status(id))
             }
@@ -677,13 +650,14 @@ impl russh_sftp::server::Handler for Tree {
                 tracing::info!(peer = %self.peer, retailer = %self.retailer, file = %name, "SFTP: picked up");
                 Ok(ok_status(id))
             }
-            Node::InFile(name) => match self.take_staged(&name) {
-                Some(s) => {
-                    let _ = std::fs::remove_file(s.path);
+            Node::InFile(name) => {
+                let retailer = self.retailer.clone();
+                if self.db(move |c| crate::store::sftp::remove(c, &retailer, &name)).await? {
                     Ok(ok_status(id))
+                } else {
+                    Err(no_such_file())
                 }
-                None => Err(no_such_file()),
-            },
+            }
             Node::Root | Node::Inbound | Node::Outbound => Err(denied("directories cannot be removed")),
             Node::Nowhere => Err(no_such_file()),
         }
