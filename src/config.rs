@@ -14,6 +14,8 @@ pub struct Config {
     pub intake: Intake,
     #[serde(default)]
     pub outbox: Outbox,
+    #[serde(default)]
+    pub sftp: Sftp,
     /// Where dropgate keeps its own files (relative to the config file).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -82,6 +84,74 @@ impl Default for Outbox {
     }
 }
 
+/// The built-in SFTP server retailers log into.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sftp {
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Address and port to listen on.
+    #[serde(default = "default_sftp_listen")]
+    pub listen: String,
+    /// Largest file a retailer may upload.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    /// Open sessions at once, per retailer and per client address.
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions_per_retailer: u32,
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions_per_ip: u32,
+    /// A session with no traffic for this long is closed.
+    #[serde(default = "default_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
+    /// A connection not logged in after this long is closed.
+    #[serde(default = "default_auth_timeout_secs")]
+    pub auth_timeout_secs: u64,
+    /// Failed logins from one address before it is banned…
+    #[serde(default = "default_ban_after_failures")]
+    pub ban_after_failures: u32,
+    /// …for this long.
+    #[serde(default = "default_ban_secs")]
+    pub ban_secs: u64,
+}
+
+impl Default for Sftp {
+    fn default() -> Self {
+        Sftp {
+            enabled: true,
+            listen: default_sftp_listen(),
+            max_file_bytes: default_max_file_bytes(),
+            max_sessions_per_retailer: default_max_sessions(),
+            max_sessions_per_ip: default_max_sessions(),
+            idle_timeout_secs: default_idle_timeout_secs(),
+            auth_timeout_secs: default_auth_timeout_secs(),
+            ban_after_failures: default_ban_after_failures(),
+            ban_secs: default_ban_secs(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_sftp_listen() -> String {
+    "0.0.0.0:2222".into()
+}
+fn default_max_sessions() -> u32 {
+    10
+}
+fn default_idle_timeout_secs() -> u64 {
+    600
+}
+fn default_auth_timeout_secs() -> u64 {
+    30
+}
+fn default_ban_after_failures() -> u32 {
+    10
+}
+fn default_ban_secs() -> u64 {
+    900
+}
 fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
@@ -112,6 +182,7 @@ impl Config {
             database: Database { url: "sqlite://data/dropgate.db".into(), max_connections: default_max_connections() },
             intake: Intake::default(),
             outbox: Outbox::default(),
+            sftp: Sftp::default(),
             data_dir: default_data_dir(),
             base_dir: PathBuf::from("."),
         }

@@ -21,6 +21,35 @@ pub struct Profile {
     pub folders: Option<Folders>,
     #[serde(default)]
     pub outbound: Outbound,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sftp: Option<SftpAccount>,
+}
+
+/// The retailer's account on the built-in SFTP server (user name: its id).
+/// A password, if any, is set with `dropgate retailer passwd` and kept
+/// hashed in the database, never here.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SftpAccount {
+    /// OpenSSH public keys (`ssh-ed25519 AAAA… comment`) allowed to log in.
+    #[serde(default)]
+    pub authorized_keys: Vec<String>,
+}
+
+impl SftpAccount {
+    /// The parsed keys; an unreadable one is an error naming it.
+    pub fn keys(&self) -> anyhow::Result<Vec<russh::keys::PublicKey>> {
+        self.authorized_keys
+            .iter()
+            .enumerate()
+            .map(|(n, k)| {
+                russh::keys::PublicKey::from_openssh(k.trim()).map_err(|e| {
+                    let shown: String = k.chars().take(40).collect();
+                    anyhow::anyhow!("sftp.authorized_keys[{n}] ({shown:?}…) is not an OpenSSH public key: {e}")
+                })
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -101,6 +130,9 @@ impl Profile {
         let v = &self.x12.version;
         if v.len() < 6 || !v[..6].bytes().all(|b| b.is_ascii_digit()) {
             bail!("x12.version {v:?} must start with six digits, e.g. \"004010\" or \"005010\"");
+        }
+        if let Some(s) = &self.sftp {
+            s.keys()?;
         }
         let pattern = &self.outbound.file_name;
         if pattern.contains('/') || pattern.contains('\\') || pattern.trim().is_empty() {

@@ -1,6 +1,9 @@
-//! `dropgate serve`: the daemon. Watched folders feed the ledger and the
-//! pipeline; the outbox is delivered; SIGTERM or Ctrl-C stops it cleanly
-//! (the file in hand is finished, nothing new is started).
+//! `dropgate serve`: the daemon. Watched folders and the SFTP server feed
+//! the ledger and the pipeline; the outbox is delivered; SIGTERM or Ctrl-C
+//! stops it cleanly (the file in hand is finished, nothing new is started).
+//!
+//! Folder intake and delivery run on threads of their own; the SFTP server
+//! and the signals run on a tokio runtime.
 
 use crate::config::Config;
 use crate::intake::folder;
@@ -25,6 +28,17 @@ pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         "dropgate serving"
     );
 
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    // Bind first: a port already taken stops `serve` before anything starts.
+    let sftp = if cfg.sftp.enabled {
+        let l =
+            rt.block_on(crate::intake::sftp::Listener::bind(cfg.clone(), store.clone(), Some(deliver_tx.clone())))?;
+        tracing::info!(listen = %l.local_addr()?, host_key = %l.fingerprint, "SFTP server listening");
+        Some(l)
+    } else {
+        None
+    };
+
     let intake = {
         let (cfg, store, stop, wake_self, deliver_tx) =
             (cfg.clone(), store.clone(), stop.clone(), intake_tx.clone(), deliver_tx.clone());
@@ -39,8 +53,9 @@ pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
             .spawn(move || deliver_loop(&cfg, &store, &stop, &deliver_rx))?
     };
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(async {
+    let (stop_sftp, stop_rx) = tokio::sync::watch::channel(false);
+    let sftp_task = sftp.map(|l| rt.spawn(l.run(stop_rx)));
+    let waited = rt.block_on(async {
         #[cfg(unix)]
         {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -52,15 +67,21 @@ pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         #[cfg(not(unix))]
         tokio::signal::ctrl_c().await?;
         anyhow::Ok(())
-    })?;
+    });
     tracing::info!("stopping: finishing the work in hand");
+    let _ = stop_sftp.send(true);
+    if let Some(t) = sftp_task {
+        let _ = rt.block_on(t);
+    }
+    // Database work of SFTP sessions still running finishes before this returns.
+    rt.shutdown_timeout(Duration::from_secs(30));
     stop.store(true, Ordering::SeqCst);
     let _ = intake_tx.send(());
     let _ = deliver_tx.send(());
     let _ = intake.join();
     let _ = deliver.join();
     tracing::info!("stopped");
-    Ok(())
+    waited
 }
 
 fn intake_loop(

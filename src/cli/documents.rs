@@ -49,7 +49,7 @@ pub enum DocumentsCmd {
 pub enum OutboxCmd {
     /// List outbound documents, newest first.
     List {
-        /// pending, delivered, dead
+        /// pending, delivered, dead, picked_up
         #[arg(long)]
         state: Option<String>,
         #[arg(long, value_name = "ID")]

@@ -34,6 +34,8 @@ pub fn run(config: &Path, a: &InitArgs) -> anyhow::Result<()> {
     }
     let cfg = Config::load(config)?;
     std::fs::create_dir_all(cfg.data_dir()).with_context(|| format!("cannot create {}", cfg.data_dir().display()))?;
+    let (_, fingerprint) = crate::intake::sftp::host_key(&cfg.data_dir())?;
+    println!("SFTP host key: {fingerprint}");
     let store = super::open(&cfg)?;
     println!("database ready: {} ({})", crate::store::redact(&cfg.database_url()), store.backend().name());
     if a.demo {

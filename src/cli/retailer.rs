@@ -25,6 +25,8 @@ pub enum RetailerCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Set a retailer's SFTP password: read as one line from stdin, kept only as an argon2 hash.
+    Passwd { id: String },
 }
 
 pub fn run(config: &Path, c: RetailerCmd) -> anyhow::Result<i32> {
@@ -84,6 +86,21 @@ pub fn run(config: &Path, c: RetailerCmd) -> anyhow::Result<i32> {
                 }
                 t.print();
             }
+        }
+        RetailerCmd::Passwd { id } => {
+            if retailers::get(&mut conn, &id)?.is_none() {
+                bail!("no retailer {id:?} (see `dropgate retailer list`)");
+            }
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
+            let password = line.strip_suffix('\n').unwrap_or(&line);
+            let password = password.strip_suffix('\r').unwrap_or(password);
+            if password.is_empty() {
+                bail!("no password given: write it as one line on stdin");
+            }
+            let hash = crate::intake::sftp::auth::hash_password(password)?;
+            retailers::set_password(&mut conn, &id, &hash)?;
+            println!("{id}: SFTP password set");
         }
         RetailerCmd::Show { id, json } => {
             let Some(row) = retailers::get(&mut conn, &id)? else {

@@ -18,11 +18,27 @@ pub enum DeliveryError {
 }
 
 /// Delivers every due outbox document once; returns (delivered, failed).
+///
+/// A retailer without `[folders] outbound` picks its documents up from
+/// its SFTP `/outbound`: its rows stay pending, untouched (no attempt is
+/// counted against them).
 pub fn deliver_due(conn: &mut Conn, cfg: &Config) -> Result<(usize, usize)> {
     let mut profiles: HashMap<String, Option<Profile>> = HashMap::new();
+    let mut pickup_only: Vec<String> = Vec::new();
+    for r in retailers::list(conn)? {
+        match r.profile() {
+            Ok(p) => {
+                if p.folders.is_none() {
+                    pickup_only.push(r.id.clone());
+                }
+                profiles.insert(r.id.clone(), Some(p));
+            }
+            Err(e) => tracing::error!(retailer = %r.id, "{e}"),
+        }
+    }
     let (mut ok, mut failed) = (0, 0);
     loop {
-        let rows = outbox::due(conn, 200)?;
+        let rows = outbox::due(conn, 200, &pickup_only)?;
         if rows.is_empty() {
             return Ok((ok, failed));
         }

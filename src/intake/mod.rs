@@ -1,3 +1,4 @@
 //! Sources: every way a document comes in ends in the ledger.
 
 pub mod folder;
+pub mod sftp;

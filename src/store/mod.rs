@@ -12,6 +12,7 @@ pub mod documents;
 pub mod orders;
 pub mod outbox;
 pub mod retailers;
+pub mod sftp;
 pub mod stock;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

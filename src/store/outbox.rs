@@ -9,6 +9,8 @@ use serde::Serialize;
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
 pub const DEAD: &str = "dead";
+/// Taken by the retailer from its SFTP `/outbound` (and removed there).
+pub const PICKED_UP: &str = "picked_up";
 
 #[derive(Clone, Debug, Serialize, Queryable)]
 pub struct OutboxRow {
@@ -59,15 +61,67 @@ pub fn resend_for_document(conn: &mut Conn, document: i64) -> Result<usize> {
     Ok(enqueue_many(conn, &again)?.len())
 }
 
-/// Due documents, oldest first.
-pub fn due(conn: &mut Conn, limit: i64) -> Result<Vec<OutboxRow>> {
+/// Due documents, oldest first, leaving out the retailers in `skip`
+/// (those who pick their documents up over SFTP).
+pub fn due(conn: &mut Conn, limit: i64, skip: &[String]) -> Result<Vec<OutboxRow>> {
     let now = now_micros();
     Ok(with_conn!(conn, c => ob::outbox
         .filter(ob::state.eq(PENDING))
         .filter(ob::next_attempt_at.le(now))
+        .filter(diesel::dsl::not(ob::retailer_id.eq_any(skip)))
         .order(ob::id.asc())
         .limit(limit)
         .load(c))?)
+}
+
+/// A document waiting in a retailer's SFTP `/outbound`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    pub id: i64,
+    pub file_name: String,
+    pub size: i64,
+    pub created_at: i64,
+}
+
+/// The documents waiting for a retailer to pick them up, one per file name
+/// (the newest when a document was queued again), by name.
+pub fn waiting(conn: &mut Conn, retailer: &str) -> Result<Vec<Waiting>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let rows: Vec<(i64, String, i64, i64)> = with_conn!(conn, c => ob::outbox
+        .select((ob::id, ob::file_name, sql::<BigInt>("CAST(length(payload) AS BIGINT)"), ob::created_at))
+        .filter(ob::retailer_id.eq(retailer))
+        .filter(ob::state.eq(PENDING))
+        .order(ob::id.asc())
+        .load(c))?;
+    let mut by_name: std::collections::BTreeMap<String, Waiting> = std::collections::BTreeMap::new();
+    for (id, file_name, size, created_at) in rows {
+        by_name.insert(file_name.clone(), Waiting { id, file_name, size, created_at });
+    }
+    Ok(by_name.into_values().collect())
+}
+
+/// The bytes of a waiting document, by file name (the newest of that name).
+pub fn waiting_payload(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<Option<(i64, Vec<u8>)>> {
+    Ok(with_conn!(conn, c => ob::outbox
+        .select((ob::id, ob::payload))
+        .filter(ob::retailer_id.eq(retailer))
+        .filter(ob::state.eq(PENDING))
+        .filter(ob::file_name.eq(file_name))
+        .order(ob::id.desc())
+        .first(c)
+        .optional())?)
+}
+
+/// Marks every waiting document of that name as picked up; returns how many.
+pub fn pick_up(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<usize> {
+    let now = now_micros();
+    Ok(with_conn!(conn, c => diesel::update(ob::outbox
+            .filter(ob::retailer_id.eq(retailer))
+            .filter(ob::state.eq(PENDING))
+            .filter(ob::file_name.eq(file_name)))
+        .set((ob::state.eq(PICKED_UP), ob::delivered_at.eq(Some(now)), ob::last_error.eq(None::<String>)))
+        .execute(c))?)
 }
 
 pub fn mark_delivered(conn: &mut Conn, id: i64) -> Result<()> {
@@ -125,27 +179,41 @@ pub fn get(conn: &mut Conn, id: i64) -> Result<Option<OutboxRow>> {
 /// 1..=999,999,999 and then start over at 1.
 pub fn allocate_control(conn: &mut Conn, retailer: &str, kind: &str, n: i64) -> Result<u32> {
     const MAX: i64 = 999_999_999;
-    let last: Option<i64> = with_conn!(conn, c => cn::control_numbers
-        .select(cn::last_value)
-        .filter(cn::retailer_id.eq(retailer))
-        .filter(cn::kind.eq(kind))
-        .first(c)
-        .optional())?;
-    let (first, new_last) = match last {
-        None => (1, n),
-        Some(v) if v + n > MAX => (1, n),
-        Some(v) => (v + 1, v + n),
-    };
-    if last.is_none() {
-        with_conn!(conn, c => diesel::insert_into(cn::control_numbers)
-            .values((cn::retailer_id.eq(retailer), cn::kind.eq(kind), cn::last_value.eq(new_last)))
-            .execute(c))?;
-    } else {
-        with_conn!(conn, c => diesel::update(cn::control_numbers.filter(cn::retailer_id.eq(retailer)).filter(cn::kind.eq(kind)))
-            .set(cn::last_value.eq(new_last))
-            .execute(c))?;
+    // One atomic increment: the row stays locked until the caller's
+    // transaction ends, so concurrent allocators (other instances on
+    // PostgreSQL) queue instead of reading the same last value.
+    for _ in 0..2 {
+        let bumped: Option<i64> = with_conn!(conn, c => diesel::update(cn::control_numbers
+                .filter(cn::retailer_id.eq(retailer))
+                .filter(cn::kind.eq(kind)))
+            .set(cn::last_value.eq(cn::last_value + n))
+            .returning(cn::last_value)
+            .get_result(c)
+            .optional())?;
+        match bumped {
+            Some(v) if v > MAX => {
+                with_conn!(conn, c => diesel::update(cn::control_numbers
+                        .filter(cn::retailer_id.eq(retailer))
+                        .filter(cn::kind.eq(kind)))
+                    .set(cn::last_value.eq(n))
+                    .execute(c))?;
+                return Ok(1);
+            }
+            Some(v) => return Ok(u32::try_from(v - n + 1).unwrap_or(1)),
+            None => {
+                // The first number of its kind; another instance may be
+                // making the row at this moment: then increment theirs.
+                let made = with_conn!(conn, c => diesel::insert_into(cn::control_numbers)
+                    .values((cn::retailer_id.eq(retailer), cn::kind.eq(kind), cn::last_value.eq(n)))
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+                if made == 1 {
+                    return Ok(1);
+                }
+            }
+        }
     }
-    Ok(u32::try_from(first).unwrap_or(1))
+    Err(super::StoreError::Conflict(format!("allocating {kind} control numbers for {retailer}")))
 }
 
 /// Applies a retailer's 997/999 to a group we sent; `false` when no such group.

@@ -113,3 +113,29 @@ pub fn find_by_sender_loose(conn: &mut Conn, qualifier: &str, id: &str) -> Resul
 pub fn list(conn: &mut Conn) -> Result<Vec<RetailerRow>> {
     Ok(with_conn!(conn, c => r::retailers.order(r::id.asc()).load(c))?)
 }
+
+/// Sets (or replaces) a retailer's SFTP password hash (argon2, PHC string).
+pub fn set_password(conn: &mut Conn, retailer: &str, hash: &str) -> Result<()> {
+    use super::schema::retailer_passwords::dsl as pw;
+    let now = now_micros();
+    conn.write(|conn| {
+        if get(conn, retailer)?.is_none() {
+            return Err(StoreError::NotFound(format!("retailer {retailer:?}")));
+        }
+        let n = with_conn!(conn, c => diesel::update(pw::retailer_passwords.find(retailer))
+            .set((pw::hash.eq(hash), pw::updated_at.eq(now)))
+            .execute(c))?;
+        if n == 0 {
+            with_conn!(conn, c => diesel::insert_into(pw::retailer_passwords)
+                .values((pw::retailer_id.eq(retailer), pw::hash.eq(hash), pw::updated_at.eq(now)))
+                .execute(c))?;
+        }
+        super::event(conn, "retailer.password", Some(retailer), None, None, "SFTP password set")
+    })
+}
+
+/// A retailer's SFTP password hash, if one is set.
+pub fn password_hash(conn: &mut Conn, retailer: &str) -> Result<Option<String>> {
+    use super::schema::retailer_passwords::dsl as pw;
+    Ok(with_conn!(conn, c => pw::retailer_passwords.select(pw::hash).find(retailer).first(c).optional())?)
+}

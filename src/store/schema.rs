@@ -166,6 +166,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    retailer_passwords (retailer_id) {
+        retailer_id -> Text,
+        hash -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sftp_staged (retailer_id, name) {
+        retailer_id -> Text,
+        name -> Text,
+        bytes -> Binary,
+        size -> BigInt,
+        staged_at -> BigInt,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(
     retailers,
@@ -181,4 +199,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     sent_groups,
     events,
+    retailer_passwords,
+    sftp_staged,
 );

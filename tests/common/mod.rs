@@ -27,6 +27,14 @@ impl Drop for TestDb {
     }
 }
 
+impl TestDb {
+    /// Another handle on the same database, for a second installation
+    /// (the first handle drops the database).
+    pub fn alias(&self) -> TestDb {
+        TestDb { url: self.url.clone(), backend: self.backend, _dir: None, pg: None }
+    }
+}
+
 pub fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -97,7 +105,7 @@ impl Install {
     pub fn new(db: TestDb) -> Install {
         let dir = tempfile::tempdir().expect("temp dir");
         let cfg = format!(
-            "data_dir = \"data\"\n[company]\nname = \"Hidden Wholesale Ltd\"\n[database]\nurl = \"{}\"\n[intake]\nsettle_ms = 200\nrescan_ms = 300\n[outbox]\npoll_ms = 50\n",
+            "data_dir = \"data\"\n[company]\nname = \"Hidden Wholesale Ltd\"\n[database]\nurl = \"{}\"\n[intake]\nsettle_ms = 200\nrescan_ms = 300\n[outbox]\npoll_ms = 50\n[sftp]\nenabled = false\n",
             db.url
         );
         std::fs::write(dir.path().join("dropgate.toml"), cfg).unwrap();
@@ -108,6 +116,19 @@ impl Install {
             "init: {out:?}"
         );
         i
+    }
+
+    /// Turns the SFTP server on, on a free port of 127.0.0.1, with extra
+    /// `[sftp]` settings (TOML lines); returns the port.
+    pub fn enable_sftp(&self, extra: &str) -> u16 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let cfg = std::fs::read_to_string(self.config()).unwrap();
+        let cfg = cfg.replace(
+            "[sftp]\nenabled = false\n",
+            &format!("[sftp]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n{extra}"),
+        );
+        std::fs::write(self.config(), cfg).unwrap();
+        port
     }
 
     pub fn path(&self) -> &Path {

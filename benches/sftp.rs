@@ -1,0 +1,302 @@
+//! SFTP throughput, side by side: dropgate's server (through `serve`, every
+//! upload committed to the ledger before its close is answered) and
+//! OpenSSH's own `sshd` with `internal-sftp`, in the same run, with the same
+//! client (OpenSSH `sftp`) and the same cipher. Rows: upload and download
+//! of one large file (MB/s), many small uploads (files/s), logins (per s).
+//!
+//! `cargo bench --bench sftp`. Sizes: `SFTP_BENCH_MB` (200),
+//! `SFTP_BENCH_FILES` (1000, of 2 KB), `SFTP_BENCH_LOGINS` (200); cipher:
+//! `SFTP_BENCH_CIPHER` (aes128-gcm@openssh.com). `cargo test --bench sftp`
+//! runs it unoptimized (for checking the script, not for figures).
+//!
+//! Needs `sshd` (package openssh-server), `unshare` (util-linux), `sftp` and
+//! `ssh-keygen`. `sshd` runs unprivileged inside `unshare --mount` with a
+//! private tmpfs on /run (its privilege-separation directory).
+
+use dropgate::retailer::Profile;
+use dropgate::store::{outbox, Store};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_port(port: u16, what: &str) {
+    let t = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t.elapsed() < Duration::from_secs(30), "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Peer {
+    name: &'static str,
+    port: u16,
+    user: String,
+    /// Where uploads go, where the large file is read from.
+    upload_dir: String,
+    download_path: String,
+}
+
+struct Client {
+    key: PathBuf,
+    cipher: String,
+    work: PathBuf,
+}
+
+impl Client {
+    /// Runs a batch script; returns the wall time.
+    fn batch(&self, peer: &Peer, script: &str) -> Duration {
+        let t = Instant::now();
+        let mut child = Command::new("sftp")
+            .args(["-b", "-", "-P", &peer.port.to_string(), "-c", &self.cipher, "-i"])
+            .arg(&self.key)
+            .args([
+                // The same key exchange on both sides too (OpenSSH would
+                // pick sntrup761 with its own server, slow on small machines).
+                "-o",
+                "KexAlgorithms=curve25519-sha256",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                &format!("{}@127.0.0.1", peer.user),
+            ])
+            .current_dir(&self.work)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run sftp");
+        child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}: sftp failed: {}", peer.name, String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    }
+}
+
+fn keygen(path: &Path) {
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .status()
+        .expect("run ssh-keygen")
+        .success();
+    assert!(ok, "ssh-keygen");
+}
+
+fn start_dropgate(work: &Path, client_pub: &str, mb: u64) -> (Kill, Peer) {
+    let home = work.join("dropgate");
+    std::fs::create_dir_all(&home).unwrap();
+    let port = free_port();
+    let db = home.join("data/dropgate.db");
+    std::fs::write(
+        home.join("dropgate.toml"),
+        format!(
+            "data_dir = \"data\"\n[company]\nname = \"Bench\"\n[database]\nurl = \"sqlite://{}\"\n[sftp]\n\
+             listen = \"127.0.0.1:{port}\"\nmax_file_bytes = {}\nmax_sessions_per_ip = 10000\n\
+             max_sessions_per_retailer = 10000\nban_after_failures = 100000\n",
+            db.display(),
+            (mb + 1) * 1024 * 1024
+        ),
+    )
+    .unwrap();
+    let store = Store::open(&format!("sqlite://{}", db.display()), 2).expect("open store");
+    let mut conn = store.conn().unwrap();
+    let p = Profile::from_toml(
+        &format!(
+            "id = \"bench\"\nname = \"Bench\"\n[x12]\nsender_id = \"ZZ:BENCHCO\"\nreceiver_id = \"ZZ:DROPGATE\"\n\
+             [sftp]\nauthorized_keys = [\"{client_pub}\"]\n"
+        ),
+        "bench",
+    )
+    .unwrap();
+    dropgate::store::retailers::apply(&mut conn, &p).unwrap();
+    // The large file to download: a document waiting in /outbound.
+    let now = dropgate::store::now_micros();
+    outbox::enqueue_many(
+        &mut conn,
+        &[outbox::NewOutboxRow {
+            retailer_id: "bench".into(),
+            document_id: None,
+            order_id: None,
+            kind: "997".into(),
+            control: "1".into(),
+            file_name: "BIG.edi".into(),
+            payload: big_bytes(mb),
+            state: outbox::PENDING.into(),
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+        }],
+    )
+    .unwrap();
+    drop(conn);
+    drop(store);
+    let child = Command::new(env!("CARGO_BIN_EXE_dropgate"))
+        .args(["--config", "dropgate.toml", "serve"])
+        .current_dir(&home)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dropgate serve");
+    let k = Kill(child);
+    wait_port(port, "dropgate");
+    let peer = Peer {
+        name: "dropgate",
+        port,
+        user: "bench".into(),
+        upload_dir: "/inbound".into(),
+        download_path: "/outbound/BIG.edi".into(),
+    };
+    (k, peer)
+}
+
+fn start_sshd(work: &Path, client_pub: &str, mb: u64) -> (Kill, Peer) {
+    let home = work.join("sshd");
+    let root = home.join("root");
+    std::fs::create_dir_all(root.join("up")).unwrap();
+    std::fs::write(root.join("BIG.edi"), big_bytes(mb)).unwrap();
+    keygen(&home.join("host_key"));
+    std::fs::write(home.join("authorized_keys"), format!("{client_pub}\n")).unwrap();
+    let port = free_port();
+    let user = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| {
+        let out = Command::new("id").arg("-un").output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    });
+    let cfg = home.join("sshd_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile none\nAuthorizedKeysFile {ak}\n\
+             StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+             PermitRootLogin prohibit-password\nAllowUsers {user}\nMaxStartups 1000\nMaxSessions 100\n\
+             Subsystem sftp internal-sftp\nForceCommand internal-sftp\n",
+            hk = home.join("host_key").display(),
+            ak = home.join("authorized_keys").display(),
+        ),
+    )
+    .unwrap();
+    let script = format!(
+        "mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && chmod 755 /run/sshd && exec /usr/sbin/sshd -D -e -f {}",
+        cfg.display()
+    );
+    let mut cmd = Command::new("unshare");
+    // unprivileged: map ourselves to root in a user namespace first.
+    if !Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false) {
+        cmd.arg("--map-root-user");
+    }
+    let child = cmd
+        .args(["--mount", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sshd under unshare (needs openssh-server and util-linux)");
+    let k = Kill(child);
+    wait_port(port, "sshd");
+    let peer = Peer {
+        name: "openssh",
+        port,
+        user,
+        upload_dir: root.join("up").display().to_string(),
+        download_path: root.join("BIG.edi").display().to_string(),
+    };
+    (k, peer)
+}
+
+fn big_bytes(mb: u64) -> Vec<u8> {
+    let n = usize::try_from(mb * 1024 * 1024).unwrap();
+    let mut v = Vec::with_capacity(n);
+    let mut x: u32 = 0x1234_5678;
+    while v.len() < n {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    v.truncate(n);
+    v
+}
+
+fn main() {
+    let mb = env_or("SFTP_BENCH_MB", 200);
+    let files = env_or("SFTP_BENCH_FILES", 1000);
+    let logins = env_or("SFTP_BENCH_LOGINS", 200);
+    let cipher = std::env::var("SFTP_BENCH_CIPHER").unwrap_or_else(|_| "aes128-gcm@openssh.com".into());
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    keygen(&w.join("client"));
+    let client_pub = std::fs::read_to_string(w.join("client.pub")).unwrap().trim().to_string();
+    let client = Client { key: w.join("client"), cipher: cipher.clone(), work: w.join("files") };
+    std::fs::create_dir_all(client.work.join("small")).unwrap();
+    std::fs::write(client.work.join("big.edi"), big_bytes(mb)).unwrap();
+    for n in 0..files {
+        let mut body = format!("small file {n}\n").into_bytes();
+        body.resize(2048, b'.');
+        std::fs::write(client.work.join(format!("small/f{n:05}.edi")), body).unwrap();
+    }
+
+    let (_dg, dropgate) = start_dropgate(w, &client_pub, mb);
+    let (_sshd, openssh) = start_sshd(w, &client_pub, mb);
+
+    println!(
+        "SFTP: {mb} MB file, {files} files of 2 KB, {logins} logins; cipher {cipher}, kex curve25519-sha256; \
+         client OpenSSH sftp"
+    );
+    let mut rows: Vec<(&str, f64, f64, &str)> = Vec::new();
+    let mut measure = |label: &'static str, unit: &'static str, f: &dyn Fn(&Peer) -> f64| {
+        let a = f(&dropgate);
+        let b = f(&openssh);
+        rows.push((label, a, b, unit));
+    };
+    measure("upload", "MB/s", &|p| {
+        let t = client.batch(p, &format!("put big.edi {}/BIG-UP.edi\n", p.upload_dir));
+        mb as f64 / t.as_secs_f64()
+    });
+    measure("download", "MB/s", &|p| {
+        let t = client.batch(p, &format!("get {} got.edi\n", p.download_path));
+        let got = std::fs::metadata(client.work.join("got.edi")).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(got, mb * 1024 * 1024, "{}: downloaded size", p.name);
+        mb as f64 / t.as_secs_f64()
+    });
+    measure("small files", "files/s", &|p| {
+        let mut script = format!("cd {}\n", p.upload_dir);
+        for n in 0..files {
+            script.push_str(&format!("put small/f{n:05}.edi S{n:05}.edi\n"));
+        }
+        let t = client.batch(p, &script);
+        files as f64 / t.as_secs_f64()
+    });
+    measure("logins", "logins/s", &|p| {
+        let t = Instant::now();
+        for _ in 0..logins {
+            client.batch(p, "pwd\n");
+        }
+        logins as f64 / t.elapsed().as_secs_f64()
+    });
+    println!("{:<12} {:>12} {:>12} {:>8}", "", "dropgate", "openssh", "ratio");
+    for (label, a, b, unit) in rows {
+        println!("{label:<12} {a:>8.1} {unit:<3} {b:>8.1} {unit:<3} {:>7.2}x", a / b);
+    }
+}

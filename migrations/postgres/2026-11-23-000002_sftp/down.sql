@@ -1,0 +1,3 @@
+DROP TABLE sftp_staged;
+DROP INDEX outbox_retailer_state;
+DROP TABLE retailer_passwords;

@@ -1,0 +1,778 @@
+//! A retailer's SFTP tree. It is virtual and backed by the database, so
+//! every instance on one database shows the same tree:
+//!
+//! - `/inbound` takes files. An upload streams to a temp file; when it is
+//!   closed the bytes enter the ledger and are processed, and only then is
+//!   the close answered. A file uploaded under a temporary name (`*.part`,
+//!   `*.filepart`, `*.tmp`) waits, listed, in the database for its rename
+//!   to a final name (through any instance).
+//!   A file taken is not listed, but answers `stat` for an hour.
+//! - `/outbound` lists the retailer's outbox documents waiting for pickup;
+//!   they can be read, and `rm` acknowledges one. Nothing can be written.
+//!
+//! Every request gets a proper status; paths with `..`, NUL or bytes that
+//! are not UTF-8 are refused.
+
+use super::Shared;
+use crate::store::documents::Arrival;
+use crate::store::sftp::Renamed;
+use crate::store::{outbox, Conn};
+use russh_sftp::protocol::{
+    Attrs, Data, File, FileAttributes, Handle, Name, OpenFlags, Packet, Status, StatusCode, Version,
+};
+use russh_sftp::server::StatusReply;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+const POSIX_RENAME: &str = "posix-rename@openssh.com";
+const LIMITS: &str = "limits@openssh.com";
+/// Bytes per READ or WRITE a client may ask for (told through `limits@openssh.com`).
+const MAX_IO: u64 = 255 * 1024;
+/// Entries per READDIR answer.
+const PAGE: usize = 100;
+/// Handles one session may hold open.
+const MAX_HANDLES: usize = 64;
+/// How long a file taken into the ledger still answers `stat` in `/inbound`.
+const RECENT_MICROS: i64 = 3600 * 1_000_000;
+/// Bytes per READ answer at most.
+const MAX_READ: u32 = 256 * 1024;
+const _: () = assert!(MAX_IO <= MAX_READ as u64 && MAX_IO + 1024 <= super::MAX_SFTP_PACKET as u64);
+
+/// An upload in progress: its temp file goes away when it is done.
+struct Writing {
+    name: String,
+    path: PathBuf,
+    file: std::fs::File,
+    size: u64,
+    too_big: bool,
+    shared: Arc<Shared>,
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        self.shared.uploads.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+enum Open {
+    Upload(Writing),
+    Download { name: String, bytes: Vec<u8>, mtime: u32, sent: u64 },
+    Dir { entries: Vec<File>, pos: usize, attrs: FileAttributes },
+}
+
+/// Where a path points.
+#[derive(Debug, PartialEq, Eq)]
+enum Node {
+    Root,
+    Inbound,
+    Outbound,
+    InFile(String),
+    OutFile(String),
+    /// Something that does not exist (and cannot be created).
+    Nowhere,
+}
+
+type Reply<T> = Result<T, StatusReply>;
+
+fn denied(msg: &str) -> StatusReply {
+    StatusCode::PermissionDenied.with_message(msg)
+}
+
+fn no_such_file() -> StatusReply {
+    StatusCode::NoSuchFile.with_message("No such file")
+}
+
+fn failure(msg: &str) -> StatusReply {
+    StatusCode::Failure.with_message(msg)
+}
+
+fn ok_status(id: u32) -> Status {
+    Status { id, status_code: StatusCode::Ok, error_message: "Ok".into(), language_tag: "en-US".into() }
+}
+
+/// Refuses NUL, U+FFFD (what bytes that are not UTF-8 arrive as) and other
+/// control characters.
+fn check_chars(path: &str) -> Reply<()> {
+    if path.chars().any(|c| c == '\u{FFFD}' || c.is_control()) {
+        return Err(denied("invalid characters in path"));
+    }
+    Ok(())
+}
+
+/// Path components after the root, with `.` and empty ones dropped; `..`
+/// is refused.
+fn components(path: &str) -> Reply<Vec<&str>> {
+    check_chars(path)?;
+    let mut out = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return Err(denied("'..' is not allowed in paths")),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+fn parse(path: &str) -> Reply<Node> {
+    let parts = components(path)?;
+    Ok(match parts.as_slice() {
+        [] => Node::Root,
+        ["inbound"] => Node::Inbound,
+        ["outbound"] => Node::Outbound,
+        ["inbound", name] => {
+            if name.len() > 255 {
+                return Err(failure("file name too long"));
+            }
+            Node::InFile((*name).to_string())
+        }
+        ["outbound", name] => Node::OutFile((*name).to_string()),
+        _ => Node::Nowhere,
+    })
+}
+
+/// The canonical form of a path: `..` stops at the root (the tree has
+/// nothing above it).
+fn normalize(path: &str) -> Reply<String> {
+    check_chars(path)?;
+    let mut out: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(format!("/{}", out.join("/")))
+}
+
+/// Whether a name is a temporary one that some clients upload to before
+/// renaming it into place.
+pub fn is_temp_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".part", ".filepart", ".tmp"].iter().any(|s| lower.ends_with(s) && lower.len() > s.len())
+}
+
+fn now_secs() -> u32 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
+}
+
+fn micros_to_secs(us: i64) -> u32 {
+    u32::try_from(us.max(0) / 1_000_000).unwrap_or(u32::MAX)
+}
+
+fn dir_attrs(writable: bool, mtime: u32) -> FileAttributes {
+    FileAttributes {
+        size: Some(0),
+        uid: Some(0),
+        user: None,
+        gid: Some(0),
+        group: None,
+        permissions: Some(if writable { 0o40770 } else { 0o40550 }),
+        atime: Some(mtime),
+        mtime: Some(mtime),
+    }
+}
+
+fn file_attrs(size: u64, writable: bool, mtime: u32) -> FileAttributes {
+    FileAttributes {
+        size: Some(size),
+        uid: Some(0),
+        user: None,
+        gid: Some(0),
+        group: None,
+        permissions: Some(if writable { 0o100660 } else { 0o100440 }),
+        atime: Some(mtime),
+        mtime: Some(mtime),
+    }
+}
+
+/// The SFTP session of one retailer.
+pub(crate) struct Tree {
+    shared: Arc<Shared>,
+    retailer: String,
+    peer: SocketAddr,
+    handles: HashMap<String, Open>,
+    next: u64,
+    started: u32,
+}
+
+impl Tree {
+    pub fn new(shared: Arc<Shared>, retailer: String, peer: SocketAddr) -> Tree {
+        Tree { shared, retailer, peer, handles: HashMap::new(), next: 0, started: now_secs() }
+    }
+
+    /// Runs `f` on a pooled connection on the blocking pool.
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> crate::store::Result<T> + Send + 'static,
+    ) -> Reply<T> {
+        let store = self.shared.store.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let mut c = store.conn()?;
+            f(&mut c)
+        })
+        .await;
+        match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                tracing::error!(retailer = %self.retailer, "SFTP: database: {e}");
+                Err(failure("the server could not complete the request; try again"))
+            }
+            Err(e) => {
+                tracing::error!(retailer = %self.retailer, "SFTP: database task: {e}");
+                Err(failure("the server could not complete the request; try again"))
+            }
+        }
+    }
+
+    fn add_handle(&mut self, open: Open) -> Reply<String> {
+        if self.handles.len() >= MAX_HANDLES {
+            return Err(failure("too many open files"));
+        }
+        self.next += 1;
+        let h = format!("h{}", self.next);
+        self.handles.insert(h.clone(), open);
+        Ok(h)
+    }
+
+    /// The attributes of a file waiting under a temporary name.
+    async fn staged_attrs(&self, name: &str) -> Reply<Option<FileAttributes>> {
+        let (retailer, name) = (self.retailer.clone(), name.to_string());
+        let f = self.db(move |c| crate::store::sftp::get(c, &retailer, &name)).await?;
+        Ok(f.map(|(_, size, at)| file_attrs(u64::try_from(size).unwrap_or(0), true, micros_to_secs(at))))
+    }
+
+    /// Takes a complete file into the ledger and processes it; returns once
+    /// it is committed.
+    async fn ingest(&self, name: &str, from: Upload) -> Reply<()> {
+        let (retailer, name_owned) = (self.retailer.clone(), name.to_string());
+        let source = format!("sftp:{}", self.retailer);
+        let result = self
+            .db(move |conn| {
+                let bytes = from.bytes()?;
+                let (received, summary) = crate::pipeline::ingest(
+                    conn,
+                    Arrival {
+                        source: &source,
+                        name: &name_owned,
+                        retailer: Some(&retailer),
+                        bytes: &bytes,
+                        settled: true,
+                    },
+                )?;
+                Ok((received, summary, bytes.len()))
+            })
+            .await;
+        match result {
+            Ok((received, summary, size)) => {
+                tracing::info!(
+                    peer = %self.peer,
+                    retailer = %self.retailer,
+                    file = %name,
+                    bytes = size,
+                    document_id = received.document(),
+                    orders = summary.orders(),
+                    quarantined = summary.quarantined,
+                    "SFTP: upload taken"
+                );
+                if summary.outbound > 0 {
+                    self.shared.wake_delivery();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(retailer = %self.retailer, file = %name, "SFTP: upload not taken");
+                Err(e)
+            }
+        }
+    }
+
+    async fn attrs_of(&self, node: Node) -> Reply<FileAttributes> {
+        match node {
+            Node::Root | Node::Outbound => Ok(dir_attrs(false, self.started)),
+            Node::Inbound => Ok(dir_attrs(true, self.started)),
+            Node::InFile(name) => {
+                if let Some(a) = self.staged_attrs(&name).await? {
+                    return Ok(a);
+                }
+                // A file taken a short while ago still answers `stat` (clients
+                // such as paramiko's `put` check the size after closing).
+                let (source, since) = (format!("sftp:{}", self.retailer), crate::store::now_micros() - RECENT_MICROS);
+                let r = self.db(move |c| crate::store::documents::latest_receipt(c, &source, &name, since)).await?;
+                r.map(|(size, at)| file_attrs(u64::try_from(size).unwrap_or(0), false, micros_to_secs(at)))
+                    .ok_or_else(no_such_file)
+            }
+            Node::OutFile(name) => {
+                let retailer = self.retailer.clone();
+                let all = self.db(move |c| outbox::waiting(c, &retailer)).await?;
+                all.into_iter()
+                    .find(|w| w.file_name == name)
+                    .map(|w| file_attrs(u64::try_from(w.size).unwrap_or(0), false, micros_to_secs(w.created_at)))
+                    .ok_or_else(no_such_file)
+            }
+            Node::Nowhere => Err(no_such_file()),
+        }
+    }
+
+    async fn do_rename(&mut self, id: u32, oldpath: &str, newpath: &str, overwrite: bool) -> Reply<Status> {
+        let (Node::InFile(from), Node::InFile(to)) = (parse(oldpath)?, parse(newpath)?) else {
+            return Err(denied("files can only be renamed within /inbound"));
+        };
+        if from == to {
+            return if self.staged_attrs(&from).await?.is_some() { Ok(ok_status(id)) } else { Err(no_such_file()) };
+        }
+        if is_temp_name(&to) {
+            let (retailer, f, t) = (self.retailer.clone(), from.clone(), to.clone());
+            return match self.db(move |c| crate::store::sftp::rename(c, &retailer, &f, &t, overwrite)).await? {
+                Renamed::Done => Ok(ok_status(id)),
+                Renamed::NoSource => Err(no_such_file()),
+                Renamed::TargetExists => Err(failure("a file of that name exists")),
+            };
+        }
+        // Into place: the waiting file is taken into the ledger under its
+        // final name, and stops waiting once it is committed.
+        let (retailer, f) = (self.retailer.clone(), from.clone());
+        let Some(bytes) = self.db(move |c| crate::store::sftp::bytes(c, &retailer, &f)).await? else {
+            return Err(no_such_file());
+        };
+        self.ingest(&to, Upload::Bytes(bytes)).await?;
+        let (retailer, f) = (self.retailer.clone(), from.clone());
+        self.db(move |c| crate::store::sftp::remove(c, &retailer, &f)).await?;
+        Ok(ok_status(id))
+    }
+}
+
+/// Where the bytes of a file to take come from.
+enum Upload {
+    File(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+impl Upload {
+    fn bytes(self) -> crate::store::Result<Vec<u8>> {
+        match self {
+            Upload::File(p) => std::fs::read(&p)
+                .map_err(|e| crate::store::StoreError::Invalid(format!("reading the upload back: {e}"))),
+            Upload::Bytes(b) => Ok(b),
+        }
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let unfinished = self.handles.values().filter(|h| matches!(h, Open::Upload(_))).count();
+        if unfinished > 0 {
+            tracing::warn!(
+                peer = %self.peer,
+                retailer = %self.retailer,
+                uploads = unfinished,
+                "SFTP: session ended with uploads not closed; nothing was taken"
+            );
+        }
+    }
+}
+
+impl russh_sftp::server::Handler for Tree {
+    type Error = StatusReply;
+
+    fn unimplemented(&self) -> Self::Error {
+        StatusCode::OpUnsupported.with_message("operation not supported")
+    }
+
+    async fn init(&mut self, _version: u32, _extensions: HashMap<String, String>) -> Reply<Version> {
+        let mut v = Version::new();
+        v.extensions.insert(POSIX_RENAME.to_string(), "1".to_string());
+        v.extensions.insert(LIMITS.to_string(), "1".to_string());
+        Ok(v)
+    }
+
+    async fn realpath(&mut self, id: u32, path: String) -> Reply<Name> {
+        let p = normalize(&path)?;
+        Ok(Name { id, files: vec![File::dummy(p)] })
+    }
+
+    async fn stat(&mut self, id: u32, path: String) -> Reply<Attrs> {
+        let node = parse(&path)?;
+        Ok(Attrs { id, attrs: self.attrs_of(node).await? })
+    }
+
+    async fn lstat(&mut self, id: u32, path: String) -> Reply<Attrs> {
+        self.stat(id, path).await
+    }
+
+    async fn fstat(&mut self, id: u32, handle: String) -> Reply<Attrs> {
+        let attrs = match self.handles.get(&handle) {
+            Some(Open::Upload(u)) => file_attrs(u.size, true, now_secs()),
+            Some(Open::Download { bytes, mtime, .. }) => file_attrs(bytes.len() as u64, false, *mtime),
+            Some(Open::Dir { attrs, .. }) => attrs.clone(),
+            None => return Err(failure("invalid handle")),
+        };
+        Ok(Attrs { id, attrs })
+    }
+
+    async fn setstat(&mut self, id: u32, path: String, _attrs: FileAttributes) -> Reply<Status> {
+        // Times and modes mean nothing here: accepted and ignored.
+        match parse(&path)? {
+            Node::Nowhere => Err(no_such_file()),
+            _ => Ok(ok_status(id)),
+        }
+    }
+
+    async fn fsetstat(&mut self, id: u32, handle: String, _attrs: FileAttributes) -> Reply<Status> {
+        if self.handles.contains_key(&handle) {
+            Ok(ok_status(id))
+        } else {
+            Err(failure("invalid handle"))
+        }
+    }
+
+    async fn opendir(&mut self, _id: u32, path: String) -> Reply<Handle> {
+        let node = parse(&path)?;
+        let (entries, attrs) = match node {
+            Node::Root => (
+                vec![
+                    File::new("inbound", dir_attrs(true, self.started)),
+                    File::new("outbound", dir_attrs(false, self.started)),
+                ],
+                dir_attrs(false, self.started),
+            ),
+            Node::Inbound => {
+                let retailer = self.retailer.clone();
+                let staged = self.db(move |c| crate::store::sftp::list(c, &retailer)).await?;
+                let files = staged
+                    .into_iter()
+                    .map(|(n, size, at)| {
+                        File::new(n, file_attrs(u64::try_from(size).unwrap_or(0), true, micros_to_secs(at)))
+                    })
+                    .collect();
+                (files, dir_attrs(true, self.started))
+            }
+            Node::Outbound => {
+                let retailer = self.retailer.clone();
+                let waiting = self.db(move |c| outbox::waiting(c, &retailer)).await?;
+                let files = waiting
+                    .into_iter()
+                    .map(|w| {
+                        let attrs = file_attrs(u64::try_from(w.size).unwrap_or(0), false, micros_to_secs(w.created_at));
+                        File::new(w.file_name, attrs)
+                    })
+                    .collect();
+                (files, dir_attrs(false, self.started))
+            }
+            Node::InFile(n) => {
+                return Err(if self.staged_attrs(&n).await?.is_some() {
+                    failure("not a directory")
+                } else {
+                    no_such_file()
+                })
+            }
+            Node::OutFile(_) | Node::Nowhere => return Err(no_such_file()),
+        };
+        let handle = self.add_handle(Open::Dir { entries, pos: 0, attrs })?;
+        Ok(Handle { id: _id, handle })
+    }
+
+    async fn readdir(&mut self, id: u32, handle: String) -> Reply<Name> {
+        let Some(Open::Dir { entries, pos, .. }) = self.handles.get_mut(&handle) else {
+            return Err(failure("invalid handle"));
+        };
+        if *pos >= entries.len() {
+            return Err(StatusCode::Eof.with_message("end of directory"));
+        }
+        let end = (*pos + PAGE).min(entries.len());
+        let files = entries[*pos..end].to_vec();
+        *pos = end;
+        Ok(Name { id, files })
+    }
+
+    async fn open(&mut self, id: u32, filename: String, pflags: OpenFlags, _attrs: FileAttributes) -> Reply<Handle> {
+        let writing = pflags.intersects(OpenFlags::WRITE | OpenFlags::APPEND | OpenFlags::CREATE | OpenFlags::TRUNCATE);
+        let node = parse(&filename)?;
+        let open = match node {
+            Node::InFile(name) => {
+                if !writing {
+                    return Err(denied("files in /inbound cannot be read back"));
+                }
+                if self.shared.closing.load(Ordering::SeqCst) {
+                    return Err(failure("the server is shutting down; try again shortly"));
+                }
+                if self.handles.len() >= MAX_HANDLES {
+                    return Err(failure("too many open files"));
+                }
+                // A file waiting under this name is continued (resumed
+                // uploads) unless the client truncates it.
+                let (retailer, n) = (self.retailer.clone(), name.clone());
+                let staged = self.db(move |c| crate::store::sftp::bytes(c, &retailer, &n)).await?;
+                if staged.is_some() && pflags.contains(OpenFlags::EXCLUDE) {
+                    return Err(failure("a file of that name exists"));
+                }
+                let path = self.shared.temp_path();
+                let file = match std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        tracing::error!(path = %path.display(), "SFTP: creating an upload's temp file: {e}");
+                        return Err(failure("cannot store the file"));
+                    }
+                };
+                let mut size = 0;
+                if let Some(bytes) = staged.filter(|_| !pflags.contains(OpenFlags::TRUNCATE)) {
+                    if let Err(e) = file.write_all_at(&bytes, 0) {
+                        let _ = std::fs::remove_file(&path);
+                        tracing::error!("SFTP: continuing a waiting upload: {e}");
+                        return Err(failure("cannot store the file"));
+                    }
+                    size = bytes.len() as u64;
+                }
+                self.shared.uploads.fetch_add(1, Ordering::SeqCst);
+                Open::Upload(Writing { name, path, file, size, too_big: false, shared: self.shared.clone() })
+            }
+            Node::OutFile(name) => {
+                if writing {
+                    return Err(denied("/outbound is read-only"));
+                }
+                let (retailer, n) = (self.retailer.clone(), name.clone());
+                let row = self.db(move |c| outbox::waiting_payload(c, &retailer, &n)).await?;
+                let Some((_, bytes)) = row else { return Err(no_such_file()) };
+                Open::Download { name, bytes, mtime: now_secs(), sent: 0 }
+            }
+            Node::Root | Node::Inbound | Node::Outbound => {
+                return Err(if writing { denied("that is a directory") } else { failure("that is a directory") })
+            }
+            Node::Nowhere => {
+                return Err(if writing { denied("files can only be written into /inbound") } else { no_such_file() })
+            }
+        };
+        let handle = self.add_handle(open)?;
+        Ok(Handle { id, handle })
+    }
+
+    async fn write(&mut self, id: u32, handle: String, offset: u64, data: Vec<u8>) -> Reply<Status> {
+        let max = self.shared.cfg.sftp.max_file_bytes;
+        match self.handles.get_mut(&handle) {
+            Some(Open::Upload(u)) => {
+                let end = offset.saturating_add(data.len() as u64);
+                if end > max || u.too_big {
+                    u.too_big = true;
+                    return Err(failure(&format!("the file exceeds the {max}-byte limit; it will not be taken")));
+                }
+                if let Err(e) = u.file.write_all_at(&data, offset) {
+                    tracing::error!("SFTP: writing an upload: {e}");
+                    return Err(failure("cannot store the file"));
+                }
+                u.size = u.size.max(end);
+                Ok(ok_status(id))
+            }
+            Some(_) => Err(denied("not open for writing")),
+            None => Err(failure("invalid handle")),
+        }
+    }
+
+    async fn read(&mut self, id: u32, handle: String, offset: u64, len: u32) -> Reply<Data> {
+        match self.handles.get_mut(&handle) {
+            Some(Open::Download { bytes, sent, .. }) => {
+                let total = bytes.len() as u64;
+                if offset >= total {
+                    return Err(StatusCode::Eof.with_message("end of file"));
+                }
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                let n = usize::try_from(len.min(MAX_READ)).unwrap_or(0);
+                let end = start.saturating_add(n).min(bytes.len());
+                *sent = (*sent).max(end as u64);
+                Ok(Data { id, data: bytes[start..end].to_vec() })
+            }
+            Some(_) => Err(denied("not open for reading")),
+            None => Err(failure("invalid handle")),
+        }
+    }
+
+    async fn close(&mut self, id: u32, handle: String) -> Reply<Status> {
+        match self.handles.remove(&handle) {
+            Some(Open::Upload(u)) => {
+                if u.too_big {
+                    let max = self.shared.cfg.sftp.max_file_bytes;
+                    tracing::warn!(retailer = %self.retailer, file = %u.name, max, "SFTP: oversized upload refused");
+                    return Err(failure(&format!("the file exceeds the {max}-byte limit; it was not taken")));
+                }
+                let (name, path) = (u.name.clone(), u.path.clone());
+                // The upload stays counted (and its temp file in place)
+                // until it is committed.
+                let r = if is_temp_name(&name) {
+                    let (retailer, n) = (self.retailer.clone(), name.clone());
+                    self.db(move |c| {
+                        let bytes = Upload::File(path).bytes()?;
+                        crate::store::sftp::stage(c, &retailer, &n, &bytes)
+                    })
+                    .await
+                } else {
+                    self.ingest(&name, Upload::File(path)).await
+                };
+                drop(u);
+                r.map(|()| ok_status(id))
+            }
+            Some(Open::Download { name, bytes, sent, .. }) => {
+                if sent > 0 {
+                    tracing::info!(peer = %self.peer, retailer = %self.retailer, file = %name, bytes = bytes.len(), "SFTP: download");
+                }
+                Ok(ok_status(id))
+            }
+            Some(Open::Dir { .. }) => Ok(ok_status(id)),
+            None => Err(failure("invalid handle")),
+        }
+    }
+
+    async fn remove(&mut self, id: u32, filename: String) -> Reply<Status> {
+        match parse(&filename)? {
+            Node::OutFile(name) => {
+                let (retailer, n) = (self.retailer.clone(), name.clone());
+                let picked = self
+                    .db(move |c| {
+                        c.write(|c| {
+                            let n2 = outbox::pick_up(c, &retailer, &n)?;
+                            if n2 > 0 {
+                                crate::store::event(c, "sftp.picked_up", Some(&retailer), None, None, &n)?;
+                            }
+                            Ok(n2)
+                        })
+                    })
+                    .await?;
+                if picked == 0 {
+                    return Err(no_such_file());
+                }
+                tracing::info!(peer = %self.peer, retailer = %self.retailer, file = %name, "SFTP: picked up");
+                Ok(ok_status(id))
+            }
+            Node::InFile(name) => {
+                let retailer = self.retailer.clone();
+                if self.db(move |c| crate::store::sftp::remove(c, &retailer, &name)).await? {
+                    Ok(ok_status(id))
+                } else {
+                    Err(no_such_file())
+                }
+            }
+            Node::Root | Node::Inbound | Node::Outbound => Err(denied("directories cannot be removed")),
+            Node::Nowhere => Err(no_such_file()),
+        }
+    }
+
+    async fn mkdir(&mut self, _id: u32, path: String, _attrs: FileAttributes) -> Reply<Status> {
+        parse(&path)?;
+        Err(denied("directories cannot be created"))
+    }
+
+    async fn rmdir(&mut self, _id: u32, path: String) -> Reply<Status> {
+        parse(&path)?;
+        Err(denied("directories cannot be removed"))
+    }
+
+    async fn rename(&mut self, id: u32, oldpath: String, newpath: String) -> Reply<Status> {
+        self.do_rename(id, &oldpath, &newpath, false).await
+    }
+
+    async fn readlink(&mut self, _id: u32, path: String) -> Reply<Name> {
+        match parse(&path)? {
+            Node::Nowhere => Err(no_such_file()),
+            _ => Err(failure("not a symbolic link")),
+        }
+    }
+
+    async fn symlink(&mut self, _id: u32, _linkpath: String, _targetpath: String) -> Reply<Status> {
+        Err(denied("links cannot be created"))
+    }
+
+    async fn extended(&mut self, id: u32, request: String, data: Vec<u8>) -> Reply<Packet> {
+        if request == POSIX_RENAME {
+            let mut rest: &[u8] = &data;
+            let (Some(old), Some(new)) = (take_string(&mut rest), take_string(&mut rest)) else {
+                return Err(StatusCode::BadMessage.with_message("malformed rename request"));
+            };
+            let status = self.do_rename(id, &old, &new, true).await?;
+            return Ok(Packet::Status(status));
+        }
+        if request == LIMITS {
+            // max packet, read and write lengths, open handles: four uint64.
+            let mut data = Vec::with_capacity(32);
+            for v in [u64::from(super::MAX_SFTP_PACKET), MAX_IO, MAX_IO, MAX_HANDLES as u64] {
+                data.extend_from_slice(&v.to_be_bytes());
+            }
+            return Ok(Packet::ExtendedReply(russh_sftp::protocol::ExtendedReply { id, data }));
+        }
+        Err(StatusCode::OpUnsupported.with_message("extension not supported"))
+    }
+}
+
+/// Reads one SSH string (u32 length + bytes) as text; bytes that are not
+/// UTF-8 become U+FFFD, which the path checks refuse.
+fn take_string(rest: &mut &[u8]) -> Option<String> {
+    if rest.len() < 4 {
+        return None;
+    }
+    let n = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+    let body = rest.get(4..4 + n)?;
+    let s = String::from_utf8_lossy(body).into_owned();
+    *rest = &rest[4 + n..];
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(parse("/").unwrap(), Node::Root);
+        assert_eq!(parse("").unwrap(), Node::Root);
+        assert_eq!(parse("//inbound/./").unwrap(), Node::Inbound);
+        assert_eq!(parse("outbound").unwrap(), Node::Outbound);
+        assert_eq!(parse("/inbound/PO1.edi").unwrap(), Node::InFile("PO1.edi".into()));
+        assert_eq!(parse("/outbound/855_1.edi").unwrap(), Node::OutFile("855_1.edi".into()));
+        assert_eq!(parse("/inbound/a/b").unwrap(), Node::Nowhere);
+        assert_eq!(parse("/etc/passwd").unwrap(), Node::Nowhere);
+        for bad in ["/inbound/../outbound/x", "..", "/inbound/a\0b", "/inbound/\u{FFFD}.edi", "/inbound/a\nb"] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.status_code, StatusCode::PermissionDenied, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn realpaths_stay_inside() {
+        assert_eq!(normalize(".").unwrap(), "/");
+        assert_eq!(normalize("/inbound/..").unwrap(), "/");
+        assert_eq!(normalize("/../../etc").unwrap(), "/etc");
+        assert_eq!(normalize("inbound/./x").unwrap(), "/inbound/x");
+        assert!(normalize("/a\0").is_err());
+    }
+
+    #[test]
+    fn temp_names() {
+        for t in ["PO1.edi.part", "x.FILEPART", "a.tmp"] {
+            assert!(is_temp_name(t), "{t}");
+        }
+        for f in ["PO1.edi", ".part", "part", "x.parts"] {
+            assert!(!is_temp_name(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn ssh_strings() {
+        let mut data = Vec::new();
+        for s in ["/inbound/a.part", "/inbound/a"] {
+            data.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            data.extend_from_slice(s.as_bytes());
+        }
+        let mut rest: &[u8] = &data;
+        assert_eq!(take_string(&mut rest).as_deref(), Some("/inbound/a.part"));
+        assert_eq!(take_string(&mut rest).as_deref(), Some("/inbound/a"));
+        assert_eq!(take_string(&mut rest), None);
+        let mut short: &[u8] = &[0, 0, 0, 9, b'a'];
+        assert_eq!(take_string(&mut short), None);
+    }
+}
