@@ -16,7 +16,51 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
+/// The runtime and the stop signals, set up before anything else so that a
+/// SIGTERM or Ctrl-C arriving while `serve` starts still stops it cleanly.
+pub struct Shutdown {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Shutdown {
+    pub fn install() -> anyhow::Result<Shutdown> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        #[cfg(unix)]
+        let signals = rt.block_on(async {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?))
+        })?;
+        Ok(Shutdown {
+            rt,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    /// Waits for SIGTERM or Ctrl-C.
+    fn wait(&mut self) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        {
+            let (term, int) = &mut self.signals;
+            self.rt.block_on(async {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            });
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        {
+            self.rt.block_on(tokio::signal::ctrl_c())?;
+            Ok(())
+        }
+    }
+}
+
+pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let (intake_tx, intake_rx) = mpsc::channel::<()>();
     let (deliver_tx, deliver_rx) = mpsc::channel::<()>();
@@ -28,11 +72,13 @@ pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         "dropgate serving"
     );
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     // Bind first: a port already taken stops `serve` before anything starts.
     let sftp = if cfg.sftp.enabled {
-        let l =
-            rt.block_on(crate::intake::sftp::Listener::bind(cfg.clone(), store.clone(), Some(deliver_tx.clone())))?;
+        let l = shutdown.rt.block_on(crate::intake::sftp::Listener::bind(
+            cfg.clone(),
+            store.clone(),
+            Some(deliver_tx.clone()),
+        ))?;
         tracing::info!(listen = %l.local_addr()?, host_key = %l.fingerprint, "SFTP server listening");
         Some(l)
     } else {
@@ -54,27 +100,15 @@ pub fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
     };
 
     let (stop_sftp, stop_rx) = tokio::sync::watch::channel(false);
-    let sftp_task = sftp.map(|l| rt.spawn(l.run(stop_rx)));
-    let waited = rt.block_on(async {
-        #[cfg(unix)]
-        {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        tokio::signal::ctrl_c().await?;
-        anyhow::Ok(())
-    });
+    let sftp_task = sftp.map(|l| shutdown.rt.spawn(l.run(stop_rx)));
+    let waited = shutdown.wait();
     tracing::info!("stopping: finishing the work in hand");
     let _ = stop_sftp.send(true);
     if let Some(t) = sftp_task {
-        let _ = rt.block_on(t);
+        let _ = shutdown.rt.block_on(t);
     }
     // Database work of SFTP sessions still running finishes before this returns.
-    rt.shutdown_timeout(Duration::from_secs(30));
+    shutdown.rt.shutdown_timeout(Duration::from_secs(30));
     stop.store(true, Ordering::SeqCst);
     let _ = intake_tx.send(());
     let _ = deliver_tx.send(());

@@ -15,8 +15,28 @@ const FILES: usize = 100;
 const PER_FILE: usize = 20;
 const B_STOCK: i64 = 500;
 
-fn start(i: &common::Install) -> Child {
-    i.cmd().arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start serve")
+/// Starts `serve`; its log is drained by a thread, which says when it is
+/// serving (its signal handling is in place then).
+fn start(i: &common::Install) -> (Child, std::sync::mpsc::Receiver<()>) {
+    use std::io::BufRead;
+    let mut child = i
+        .cmd()
+        .arg("serve")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let err = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if line.contains("dropgate serving") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    (child, rx)
 }
 
 fn file(n: usize) -> Vec<u8> {
@@ -59,7 +79,7 @@ fn run(db: common::TestDb) {
 
     let mut kills = 0;
     let mut next = 0;
-    let mut serve = start(&i);
+    let (mut serve, mut ready) = start(&i);
     let t0 = Instant::now();
     while next < FILES {
         // A few files arrive (renamed into place, as uploads do)...
@@ -77,7 +97,7 @@ fn run(db: common::TestDb) {
         serve.kill().unwrap();
         serve.wait().unwrap();
         kills += 1;
-        serve = start(&i);
+        (serve, ready) = start(&i);
     }
     // Let the last one finish everything.
     let out = i.outbound("crash");
@@ -86,6 +106,7 @@ fn run(db: common::TestDb) {
     while (count_files(&inbound) > 0 || count_files(&out) < expected_out) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
     }
+    ready.recv_timeout(Duration::from_secs(60)).expect("serve did not start");
     let _ = std::process::Command::new("kill").arg("-TERM").arg(serve.id().to_string()).status();
     let status = serve.wait().unwrap();
     assert!(status.success(), "clean stop: {status:?}");

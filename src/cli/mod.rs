@@ -90,12 +90,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Inspect(a) => inspect::run(&a),
         Command::Init(a) => init::run(&cli.config, &a).map(|()| 0),
         Command::Serve(a) => {
+            let shutdown = crate::server::Shutdown::install()?;
             if a.demo && !cli.config.exists() {
                 init::run(&cli.config, &init::InitArgs { demo: true, company: None, force: false })?;
             }
             let cfg = load(&cli.config)?;
             let store = open(&cfg)?;
-            crate::server::serve(cfg, store).map(|()| 0)
+            crate::server::serve(cfg, store, shutdown).map(|()| 0)
         }
         Command::Ingest(a) => ingest(&cli.config, &a),
         Command::Retailer(c) => retailer::run(&cli.config, c),
