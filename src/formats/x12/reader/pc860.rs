@@ -3,7 +3,7 @@
 
 use super::common::{self, el, opt, req, Fields, Issues, LineLabel, SetText};
 use super::lexer::Segment;
-use super::po850::{self, NoteDraft};
+use super::po850::{self, next_state, Loop, NoteDraft};
 use crate::domain::{LineChange, OrderChange};
 use crate::formats::x12::ack::{ElementErrorCode, SegmentErrorCode};
 use compact_str::ToCompactString;
@@ -11,66 +11,6 @@ use compact_str::ToCompactString;
 /// Segment ids that may appear in an 860 (003040 to 005010, all loops).
 fn known(id: &[u8]) -> bool {
     matches!(id, b"BCH" | b"POC") || (id != b"BEG" && id != b"PO1" && po850::known(id))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Loop {
-    Header,
-    HeaderN9,
-    HeaderN1,
-    Line,
-    LineN1,
-}
-
-fn next_state(state: Loop, id: &[u8]) -> Loop {
-    match state {
-        Loop::HeaderN9 if !matches!(id, b"MSG" | b"NTE" | b"DTM") => Loop::Header,
-        Loop::HeaderN1
-            if !matches!(
-                id,
-                b"N2"
-                    | b"N3"
-                    | b"N4"
-                    | b"NX2"
-                    | b"REF"
-                    | b"PER"
-                    | b"SI"
-                    | b"FOB"
-                    | b"TD1"
-                    | b"TD5"
-                    | b"TD3"
-                    | b"TD4"
-                    | b"PKG"
-                    | b"DTM"
-            ) =>
-        {
-            Loop::Header
-        }
-        Loop::LineN1
-            if !matches!(
-                id,
-                b"N2"
-                    | b"N3"
-                    | b"N4"
-                    | b"NX2"
-                    | b"QTY"
-                    | b"REF"
-                    | b"PER"
-                    | b"SI"
-                    | b"DTM"
-                    | b"FOB"
-                    | b"SCH"
-                    | b"TD1"
-                    | b"TD5"
-                    | b"TD3"
-                    | b"TD4"
-                    | b"PKG"
-            ) =>
-        {
-            Loop::Line
-        }
-        s => s,
-    }
 }
 
 /// BCH: purpose, type, PO number and dates, checked.

@@ -107,8 +107,10 @@ pub(crate) fn unknown_segment(iss: &mut Issues, seg: &Segment<'_>, set: &str) {
     iss.segment(seg, None, code, what);
 }
 
+/// Where a segment stands in an 850 or 860: header, a header N1 or N9
+/// loop, a line, a line-level N1 loop, or the summary.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Loop {
+pub(super) enum Loop {
     Header,
     HeaderN9,
     HeaderN1,
@@ -474,7 +476,7 @@ fn line(iss: &mut Issues, seg: &Segment<'_>, f: &Fields<'_>, position: usize) ->
 
 /// The loop a segment lands in, given the loop before it: a segment that
 /// cannot belong to an open N1 or N9 loop closes it.
-fn next_state(state: Loop, id: &[u8]) -> Loop {
+pub(super) fn next_state(state: Loop, id: &[u8]) -> Loop {
     match state {
         Loop::HeaderN9 if !matches!(id, b"MSG" | b"NTE" | b"DTM") => Loop::Header,
         Loop::HeaderN1
