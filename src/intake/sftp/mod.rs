@@ -128,6 +128,10 @@ fn ssh_config(s: &config::Sftp, key: PrivateKey) -> russh::server::Config {
         max_auth_attempts: 10,
         nodelay: true,
         preferred,
+        // Room for every request a client pipelines (OpenSSH: 64 reads or
+        // writes in flight) while a reply waits for window: a full queue
+        // would stop the session loop from taking the window adjustments.
+        channel_buffer_size: 1024,
         ..Default::default()
     }
 }
