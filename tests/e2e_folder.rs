@@ -8,36 +8,11 @@ use dropgate::demo::{x12_850, SamplePo};
 use dropgate::formats::x12::PartyId;
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-struct Serve(Child);
-
-impl Serve {
-    fn start(i: &common::Install) -> Serve {
-        let child = i.cmd().arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start serve");
-        Serve(child)
-    }
-
-    /// SIGTERM, then wait for a clean exit.
-    fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
-        let t = Instant::now();
-        loop {
-            if let Some(s) = self.0.try_wait().unwrap() {
-                return s;
-            }
-            assert!(t.elapsed() < Duration::from_secs(20), "serve did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn start_serve(i: &common::Install) -> common::Serve {
+    common::Serve(i.cmd().arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start serve"))
 }
 
 fn wait_for_files(dir: &Path, n: usize, timeout: Duration) -> Vec<std::path::PathBuf> {
@@ -85,7 +60,7 @@ fn run(db: common::TestDb) {
     let i = common::Install::new(db);
     i.retailer("acme", "ZZ:ACMEHOME", "backorder");
     i.stock("sku,on_hand,upc,vendor_sku\nA,1000,012345678905,A-VENDOR\nB,5,012345678929,B-VENDOR\n");
-    let serve = Serve::start(&i);
+    let serve = start_serve(&i);
 
     // Upload as a retailer would: a temporary name, then a rename into place.
     let inbound = i.inbound("acme");

@@ -17,47 +17,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-struct Serve(Child);
-
-impl Serve {
-    fn start(i: &common::Install, port: u16) -> Serve {
-        let log = std::fs::File::create(i.path().join("serve.log")).unwrap();
-        let child = i
-            .cmd()
-            .env("RUST_LOG", "info")
-            .arg("serve")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start serve");
-        let s = Serve(child);
-        let t = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(t.elapsed() < Duration::from_secs(30), "serve did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        s
+/// Starts `serve` (log in serve.log) and waits until it listens on `port`.
+fn start_serve(i: &common::Install, port: u16) -> common::Serve {
+    let log = std::fs::File::create(i.path().join("serve.log")).unwrap();
+    let child = i
+        .cmd()
+        .env("RUST_LOG", "info")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("start serve");
+    let s = common::Serve(child);
+    let t = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t.elapsed() < Duration::from_secs(30), "serve did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
     }
-
-    /// SIGTERM, then wait for a clean exit.
-    fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
-        let t = Instant::now();
-        loop {
-            if let Some(s) = self.0.try_wait().unwrap() {
-                return s;
-            }
-            assert!(t.elapsed() < Duration::from_secs(30), "serve did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    s
 }
 
 fn need(tool: &str, package: &str) {
@@ -94,7 +71,7 @@ struct Env {
     i: common::Install,
     port: u16,
     keys: tempfile::TempDir,
-    serve: Option<Serve>,
+    serve: Option<common::Serve>,
 }
 
 impl Env {
@@ -125,7 +102,7 @@ impl Env {
         }
         i.stock("sku,on_hand,upc,vendor_sku\nA,1000,012345678905,A-VENDOR\n");
         let port = i.enable_sftp(sftp_settings);
-        let serve = Some(Serve::start(&i, port));
+        let serve = Some(start_serve(&i, port));
         Env { i, port, keys, serve }
     }
 
@@ -553,7 +530,7 @@ fn sftp_limits_and_defences() {
     assert!(env.serve.take().unwrap().stop().success());
     let stray = dir.join("data").join(dropgate::intake::sftp::TEMP_DIR).join("999-1.upload");
     std::fs::write(&stray, b"half a file").unwrap();
-    env.serve = Some(Serve::start(&env.i, env.port));
+    env.serve = Some(start_serve(&env.i, env.port));
     assert!(!stray.exists(), "left-over temp files are removed at start");
     assert!(env.serve.take().unwrap().stop().success());
 }
@@ -698,7 +675,7 @@ fn sftp_two_instances_on_one_postgres_database() {
     let env = Env::new(db);
     let second = common::Install::new(env.i.db.alias());
     let port2 = second.enable_sftp("ban_after_failures = 1000\n");
-    let serve2 = Serve::start(&second, port2);
+    let serve2 = start_serve(&second, port2);
     let dir = env.i.path().to_path_buf();
 
     // Files through both instances at once.
@@ -809,7 +786,7 @@ fn sftp_clients_killed_mid_upload() {
     let serve = env.serve.take().unwrap();
     assert!(serve.stop().success());
     assert!(!env.log().contains("uploads still open at shutdown"), "no upload handle stuck open");
-    env.serve = Some(Serve::start(&env.i, env.port));
+    env.serve = Some(start_serve(&env.i, env.port));
     assert!(env.temp_files().is_empty());
     assert!(env.serve.take().unwrap().stop().success());
     eprintln!("{taken} of {ROUNDS} uploads completed before their client was killed");

@@ -222,3 +222,28 @@ pub fn segments(bytes: &[u8]) -> Vec<Vec<String>> {
         .map(|s| s.split('*').map(str::to_string).collect())
         .collect()
 }
+
+/// A running `serve`, killed if a test ends without stopping it.
+pub struct Serve(pub std::process::Child);
+
+impl Serve {
+    /// SIGTERM, then wait for a clean exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let t = std::time::Instant::now();
+        loop {
+            if let Some(s) = self.0.try_wait().unwrap() {
+                return s;
+            }
+            assert!(t.elapsed() < std::time::Duration::from_secs(30), "serve did not stop on SIGTERM");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
