@@ -59,7 +59,7 @@ fn run(label: &str, url: &str, file: &[u8], n: usize) {
             source: "bench",
             name: "bench.edi",
             retailer: None,
-            bytes: file,
+            body: dropgate::store::documents::Body::Bytes(file),
             settled: true,
         },
     )

@@ -2,11 +2,15 @@
 //! upload committed to the ledger before its close is answered) and
 //! OpenSSH's own `sshd` with `internal-sftp`, in the same run, with the same
 //! client (OpenSSH `sftp`) and the same cipher. Rows: upload and download
-//! of one large file (MB/s), many small uploads (files/s), logins (per s).
+//! of one large file (MB/s), many small uploads (files/s), and logins (per
+//! s): key exchange, public-key login, the SFTP subsystem and its version
+//! exchange, by an SSH client running in this process (russh), 8 at once,
+//! so that the client's own start-up is not what is measured.
 //!
 //! `cargo bench --bench sftp`. Sizes: `SFTP_BENCH_MB` (200),
 //! `SFTP_BENCH_FILES` (1000, of 2 KB), `SFTP_BENCH_LOGINS` (200); cipher:
-//! `SFTP_BENCH_CIPHER` (aes128-gcm@openssh.com). `cargo test --bench sftp`
+//! `SFTP_BENCH_CIPHER` (aes128-gcm@openssh.com); some rows only:
+//! `SFTP_BENCH_ONLY=upload,small` (row names' beginnings). `cargo test --bench sftp`
 //! runs it unoptimized (for checking the script, not for figures).
 //!
 //! Needs `sshd` (package openssh-server), `unshare` (util-linux), `sftp` and
@@ -15,9 +19,11 @@
 
 use dropgate::retailer::Profile;
 use dropgate::store::{outbox, Store};
+use russh::keys::{PrivateKey, PrivateKeyWithHashAlg};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -239,6 +245,74 @@ fn big_bytes(mb: u64) -> Vec<u8> {
     v
 }
 
+/// Accepts any host key: the benchmark talks to servers it started itself.
+struct AnyHostKey;
+
+impl russh::client::Handler for AnyHostKey {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, _key: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// One login: key exchange, public key, the SFTP subsystem and its version.
+async fn login(cfg: Arc<russh::client::Config>, port: u16, user: String, key: Arc<PrivateKey>) -> anyhow::Result<()> {
+    use russh::ChannelMsg;
+    let mut h = russh::client::connect(cfg, ("127.0.0.1", port), AnyHostKey).await?;
+    let auth = h.authenticate_publickey(user, PrivateKeyWithHashAlg::new(key, None)).await?;
+    anyhow::ensure!(auth.success(), "login refused");
+    let mut ch = h.channel_open_session().await?;
+    ch.request_subsystem(true, "sftp").await?;
+    // SSH_FXP_INIT, version 3; the answer is SSH_FXP_VERSION (2).
+    ch.data(&[0u8, 0, 0, 5, 1, 0, 0, 0, 3][..]).await?;
+    loop {
+        match ch.wait().await {
+            Some(ChannelMsg::Data { data }) => {
+                anyhow::ensure!(data.get(4) == Some(&2), "not an SFTP version packet");
+                break;
+            }
+            Some(ChannelMsg::Success | ChannelMsg::WindowAdjusted { .. }) => {}
+            Some(other) => anyhow::bail!("unexpected {other:?}"),
+            None => anyhow::bail!("the channel closed"),
+        }
+    }
+    h.disconnect(russh::Disconnect::ByApplication, "", "en").await?;
+    Ok(())
+}
+
+/// Logins per second, `parallel` at a time.
+fn logins_per_s(rt: &tokio::runtime::Runtime, peer: &Peer, key: &Arc<PrivateKey>, n: u64, parallel: u64) -> f64 {
+    use std::borrow::Cow;
+    let cfg = Arc::new(russh::client::Config {
+        preferred: russh::Preferred {
+            kex: Cow::Borrowed(&[russh::kex::CURVE25519, russh::kex::EXTENSION_SUPPORT_AS_CLIENT]),
+            cipher: Cow::Borrowed(&[russh::cipher::AES_128_GCM]),
+            ..russh::Preferred::DEFAULT
+        },
+        nodelay: true,
+        ..Default::default()
+    });
+    let t = Instant::now();
+    rt.block_on(async {
+        let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..parallel {
+            let (cfg, user, key, next, port) = (cfg.clone(), peer.user.clone(), key.clone(), next.clone(), peer.port);
+            tasks.spawn(async move {
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                    login(cfg.clone(), port, user.clone(), key.clone()).await?;
+                }
+                anyhow::Ok(())
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap().unwrap_or_else(|e| panic!("{}: login failed: {e:#}", peer.name));
+        }
+    });
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
 fn main() {
     let mb = env_or("SFTP_BENCH_MB", 200);
     let files = env_or("SFTP_BENCH_FILES", 1000);
@@ -264,8 +338,12 @@ fn main() {
         "SFTP: {mb} MB file, {files} files of 2 KB, {logins} logins; cipher {cipher}, kex curve25519-sha256; \
          client OpenSSH sftp"
     );
+    let only = std::env::var("SFTP_BENCH_ONLY").unwrap_or_default();
     let mut rows: Vec<(&str, f64, f64, &str)> = Vec::new();
     let mut measure = |label: &'static str, unit: &'static str, f: &dyn Fn(&Peer) -> f64| {
+        if !only.is_empty() && !only.split(',').any(|o| label.starts_with(o.trim())) {
+            return;
+        }
         let a = f(&dropgate);
         let b = f(&openssh);
         rows.push((label, a, b, unit));
@@ -288,13 +366,9 @@ fn main() {
         let t = client.batch(p, &script);
         files as f64 / t.as_secs_f64()
     });
-    measure("logins", "logins/s", &|p| {
-        let t = Instant::now();
-        for _ in 0..logins {
-            client.batch(p, "pwd\n");
-        }
-        logins as f64 / t.elapsed().as_secs_f64()
-    });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let key = Arc::new(russh::keys::load_secret_key(w.join("client"), None).expect("client key"));
+    measure("logins", "logins/s", &|p| logins_per_s(&rt, p, &key, logins, 8));
     println!("{:<12} {:>12} {:>12} {:>8}", "", "dropgate", "openssh", "ratio");
     for (label, a, b, unit) in rows {
         println!("{label:<12} {a:>8.1} {unit:<3} {b:>8.1} {unit:<3} {:>7.2}x", a / b);

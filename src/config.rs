@@ -113,6 +113,10 @@ pub struct Sftp {
     /// …for this long.
     #[serde(default = "default_ban_secs")]
     pub ban_secs: u64,
+    /// How much of an upload is held in memory before it goes into the
+    /// database as one chunk (4 KiB to 64 MiB).
+    #[serde(default = "default_chunk_bytes")]
+    pub chunk_bytes: usize,
 }
 
 impl Default for Sftp {
@@ -127,8 +131,20 @@ impl Default for Sftp {
             auth_timeout_secs: default_auth_timeout_secs(),
             ban_after_failures: default_ban_after_failures(),
             ban_secs: default_ban_secs(),
+            chunk_bytes: default_chunk_bytes(),
         }
     }
+}
+
+impl Sftp {
+    /// The chunk size, within its bounds.
+    pub fn chunk(&self) -> usize {
+        self.chunk_bytes.clamp(4096, 64 << 20)
+    }
+}
+
+fn default_chunk_bytes() -> usize {
+    crate::store::blobs::CHUNK
 }
 
 fn default_true() -> bool {

@@ -98,6 +98,13 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
             .name("deliver".into())
             .spawn(move || deliver_loop(&cfg, &store, &stop, &deliver_rx))?
     };
+    let checkpoints = match store.checkpointer() {
+        Some(c) => {
+            let stop = stop.clone();
+            Some(std::thread::Builder::new().name("checkpoint".into()).spawn(move || c.run(&stop))?)
+        }
+        None => None,
+    };
 
     let (stop_sftp, stop_rx) = tokio::sync::watch::channel(false);
     let sftp_task = sftp.map(|l| shutdown.rt.spawn(l.run(stop_rx)));
@@ -114,6 +121,9 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
     let _ = deliver_tx.send(());
     let _ = intake.join();
     let _ = deliver.join();
+    if let Some(c) = checkpoints {
+        let _ = c.join();
+    }
     tracing::info!("stopped");
     waited
 }

@@ -30,7 +30,15 @@ pub fn rfc3339_micros(micros: i64) -> String {
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex_digest(Sha256::digest(bytes))
+}
+
+/// The hex of a finished SHA-256.
+pub fn sha256_finish(h: Sha256) -> String {
+    hex_digest(h.finalize())
+}
+
+fn hex_digest(digest: impl IntoIterator<Item = u8>) -> String {
     let mut s = String::with_capacity(64);
     for b in digest {
         s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));

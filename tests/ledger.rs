@@ -2,14 +2,19 @@
 
 mod common;
 
-use dropgate::store::documents::{self, Arrival, Received};
-use dropgate::store::{outbox, stock, Store};
+use dropgate::store::documents::{self, Arrival, Body, Received, StreamedBlob};
+use dropgate::store::{blobs, outbox, stock, Store};
 
 fn ledger(db: &common::TestDb) {
     let store = Store::open(&db.url, 2).unwrap();
     let mut conn = store.conn().unwrap();
-    let a =
-        Arrival { source: "folder:acme", name: "a.edi", retailer: Some("acme"), bytes: b"ISA*first", settled: false };
+    let a = Arrival {
+        source: "folder:acme",
+        name: "a.edi",
+        retailer: Some("acme"),
+        body: Body::Bytes(b"ISA*first"),
+        settled: false,
+    };
     let first = documents::receive(&mut conn, a).unwrap();
     assert!(matches!(first, Received::New { .. }), "{}", db.backend);
     // The same arrival seen again before the folder let go of it (a crash): nothing new.
@@ -30,7 +35,7 @@ fn ledger(db: &common::TestDb) {
     assert_eq!(doc.state, documents::RECEIVED);
     assert_eq!(documents::pending(&mut conn, 10).unwrap(), vec![first.document()]);
     // Other bytes: another document.
-    let other = documents::receive(&mut conn, Arrival { bytes: b"hello", ..a }).unwrap();
+    let other = documents::receive(&mut conn, Arrival { body: Body::Bytes(b"hello"), ..a }).unwrap();
     assert_ne!(other.document(), first.document());
     assert_eq!(documents::get(&mut conn, other.document()).unwrap().unwrap().format, "unknown");
 
@@ -61,6 +66,44 @@ fn ledger(db: &common::TestDb) {
     });
     assert!(r.is_err());
     assert_eq!(conn.write(|c| outbox::allocate_control(c, "acme", "isa", 1)).unwrap(), 6);
+}
+
+/// Bytes streamed into a blob in chunks become a document without a copy;
+/// the same bytes again drop the streamed copy; an unfinished blob is swept.
+fn streamed_blobs(db: &common::TestDb) {
+    let store = Store::open(&db.url, 2).unwrap();
+    let mut conn = store.conn().unwrap();
+    let bytes: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
+    let blob = conn.write_unsynced(blobs::create).unwrap();
+    for (seq, part) in bytes.chunks(1_000_000).enumerate() {
+        conn.write_unsynced(|c| blobs::append(c, blob, seq as i32, part)).unwrap();
+    }
+    assert_eq!(blobs::open_count(&mut conn).unwrap(), (1, 5_000_000));
+    let streamed = blobs::describe(&mut conn, blob).unwrap();
+    assert_eq!(streamed.sha256, dropgate::util::sha256_hex(&bytes));
+    assert_eq!(streamed.size, 5_000_000);
+    assert_eq!(&streamed.head[..], &bytes[..documents::HEAD_BYTES]);
+    let a =
+        Arrival { source: "sftp:acme", name: "big.bin", retailer: None, body: Body::Blob(&streamed), settled: true };
+    let first = documents::receive(&mut conn, a).unwrap();
+    assert!(matches!(first, Received::New { .. }));
+    assert_eq!(blobs::open_count(&mut conn).unwrap().0, 0, "the blob is the document's now");
+    let doc = documents::get(&mut conn, first.document()).unwrap().unwrap();
+    assert!(doc.bytes == bytes, "read back in order");
+    assert_eq!(doc.size, 5_000_000);
+    // The same bytes streamed again: a repeat, and the second copy goes.
+    let again = conn.write(|c| blobs::store(c, &bytes)).unwrap();
+    let s2 = StreamedBlob { id: again, ..streamed.clone() };
+    let repeat = documents::receive(&mut conn, Arrival { body: Body::Blob(&s2), ..a }).unwrap();
+    assert!(matches!(repeat, Received::Repeat { document, .. } if document == first.document()));
+    assert!(blobs::chunk_numbers(&mut conn, again).unwrap().is_empty(), "the streamed copy is removed");
+    // Unfinished: swept only once untouched since the cut-off.
+    let left = conn.write(blobs::create).unwrap();
+    conn.write(|c| blobs::append(c, left, 0, b"half")).unwrap();
+    assert_eq!(blobs::sweep(&mut conn, 0).unwrap(), 0);
+    assert_eq!(blobs::sweep(&mut conn, i64::MAX).unwrap(), 1);
+    assert_eq!(blobs::open_count(&mut conn).unwrap(), (0, 0));
+    assert_eq!(documents::get(&mut conn, first.document()).unwrap().unwrap().bytes.len(), 5_000_000);
 }
 
 fn stock_import(db: &common::TestDb) {
@@ -103,6 +146,13 @@ fn stock_import(db: &common::TestDb) {
 fn ledger_on_every_backend() {
     for db in common::all_dbs("ledger_on_every_backend") {
         ledger(&db);
+    }
+}
+
+#[test]
+fn streamed_blobs_on_every_backend() {
+    for db in common::all_dbs("streamed_blobs_on_every_backend") {
+        streamed_blobs(&db);
     }
 }
 

@@ -8,7 +8,7 @@ use dropgate::demo::{x12_850, SamplePo};
 use dropgate::formats::x12::PartyId;
 use dropgate::pipeline::{self, Summary};
 use dropgate::retailer::Profile;
-use dropgate::store::documents::{self, Arrival, Received};
+use dropgate::store::documents::{self, Arrival, Body, Received};
 use dropgate::store::outbox::{self, OutboxFilter, OutboxRow};
 use dropgate::store::{orders, retailers, stock, Conn, Store};
 
@@ -33,7 +33,8 @@ fn setup(db: &common::TestDb) -> (Store, Conn) {
 }
 
 fn ingest(conn: &mut Conn, name: &str, bytes: &[u8]) -> (Received, Summary) {
-    pipeline::ingest(conn, Arrival { source: "test", name, retailer: None, bytes, settled: true }).unwrap()
+    pipeline::ingest(conn, Arrival { source: "test", name, retailer: None, body: Body::Bytes(bytes), settled: true })
+        .unwrap()
 }
 
 fn outbox_all(conn: &mut Conn) -> Vec<OutboxRow> {

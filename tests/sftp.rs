@@ -80,7 +80,8 @@ impl Env {
     }
 
     /// An installation with acme and other, and `serve` running with these
-    /// extra `[sftp]` settings.
+    /// extra `[sftp]` settings. Uploads go into the database in chunks of
+    /// 16 KiB, so that most uploads here take several.
     fn with(db: common::TestDb, sftp_settings: &str) -> Env {
         need("sftp", "openssh-client");
         need("ssh-keygen", "openssh-client");
@@ -101,7 +102,7 @@ impl Env {
             i.ok(&["retailer", "apply", f.to_str().unwrap()]);
         }
         i.stock("sku,on_hand,upc,vendor_sku\nA,1000,012345678905,A-VENDOR\n");
-        let port = i.enable_sftp(sftp_settings);
+        let port = i.enable_sftp(&format!("chunk_bytes = 16384\n{sftp_settings}"));
         let serve = Some(start_serve(&i, port));
         Env { i, port, keys, serve }
     }
@@ -190,10 +191,30 @@ impl Env {
         }
     }
 
-    fn temp_files(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.i.path().join("data").join(dropgate::intake::sftp::TEMP_DIR))
-            .map(|rd| rd.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default()
+    /// Uploads in progress or left unfinished (their chunks in the
+    /// database), as `dropgate doctor` sees them.
+    fn unfinished(&self) -> i64 {
+        let out = self.i.run(&["doctor", "--json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("doctor --json ({e}): {out:?}"));
+        v["sftp"]["unfinished_uploads"].as_i64().unwrap_or_else(|| panic!("doctor --json: {v}"))
+    }
+
+    /// Waits until an upload has chunks in the database.
+    fn wait_upload_started(&self) {
+        let t = Instant::now();
+        while self.unfinished() == 0 {
+            assert!(t.elapsed() < Duration::from_secs(30), "the upload did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits until no upload is left unfinished.
+    fn wait_nothing_unfinished(&self, within: Duration) {
+        let t = Instant::now();
+        while self.unfinished() > 0 {
+            assert!(t.elapsed() < within, "unfinished uploads left: {}", self.unfinished());
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Runs a batch script as `user` with a password (through sshpass).
@@ -443,13 +464,9 @@ fn sftp_limits_and_defences() {
     assert!(err.contains("Failure"), "{err}");
     env.wait_log("oversized upload refused", 1);
     assert!(env.i.json(&["documents", "list"]).as_array().unwrap().is_empty());
-    let t = Instant::now();
-    while !env.temp_files().is_empty() {
-        assert!(t.elapsed() < Duration::from_secs(10), "temp files left: {:?}", env.temp_files());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    env.wait_nothing_unfinished(Duration::from_secs(10));
 
-    // A client killed mid-upload: nothing in the ledger, no temp file.
+    // A client killed mid-upload: nothing in the ledger, nothing left.
     let mut slow = pos(202, "TORN", 1);
     slow.resize(900_000, b'\n');
     std::fs::write(dir.join("torn.edi"), &slow).unwrap();
@@ -464,19 +481,11 @@ fn sftp_limits_and_defences() {
         .spawn()
         .unwrap();
     child.stdin.as_mut().unwrap().write_all(b"put torn.edi /inbound/TORN.edi\n").unwrap();
-    let t = Instant::now();
-    while env.temp_files().iter().all(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0) == 0) {
-        assert!(t.elapsed() < Duration::from_secs(30), "the upload did not start");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    env.wait_upload_started();
     // SIGKILL: the client has no chance to close anything.
     let _ = child.kill();
     let _ = child.wait();
-    let t = Instant::now();
-    while !env.temp_files().is_empty() {
-        assert!(t.elapsed() < Duration::from_secs(10), "temp files left: {:?}", env.temp_files());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    env.wait_nothing_unfinished(Duration::from_secs(10));
     assert!(env.i.json(&["documents", "list"]).as_array().unwrap().is_empty(), "nothing in the ledger");
     env.wait_log("uploads not closed; nothing was taken", 1);
 
@@ -526,12 +535,19 @@ fn sftp_limits_and_defences() {
     std::thread::sleep(Duration::from_millis(3200));
     env.ok(&env.sftp("acme", "acme", "ls /\n"));
 
-    // Temp files left by a crash are removed at the next start.
+    // An upload a crash left unfinished is removed at the next start.
     assert!(env.serve.take().unwrap().stop().success());
-    let stray = dir.join("data").join(dropgate::intake::sftp::TEMP_DIR).join("999-1.upload");
-    std::fs::write(&stray, b"half a file").unwrap();
+    {
+        use dropgate::store::blobs;
+        let store = dropgate::store::Store::open(&env.i.db.url, 1).unwrap();
+        let mut conn = store.conn().unwrap();
+        let blob = blobs::create(&mut conn).unwrap();
+        blobs::append(&mut conn, blob, 0, b"half a file").unwrap();
+    }
+    assert_eq!(env.unfinished(), 1);
     env.serve = Some(start_serve(&env.i, env.port));
-    assert!(!stray.exists(), "left-over temp files are removed at start");
+    env.wait_log("removed unfinished SFTP uploads left by an earlier run", 1);
+    assert_eq!(env.unfinished(), 0, "left-over uploads are removed at start");
     assert!(env.serve.take().unwrap().stop().success());
 }
 
@@ -554,11 +570,7 @@ fn sftp_shutdown_lets_an_upload_in_flight_finish() {
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(b"put late.edi /inbound/LATE.edi\n").unwrap();
-    let t = Instant::now();
-    while env.temp_files().iter().all(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0) == 0) {
-        assert!(t.elapsed() < Duration::from_secs(30), "the upload did not start");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    env.wait_upload_started();
     let serve = env.serve.take().unwrap();
     let _ = Command::new("kill").arg("-TERM").arg(serve.0.id().to_string()).status();
     // New connections are no longer accepted.
@@ -736,7 +748,8 @@ fn sftp_two_instances_on_one_postgres_database() {
 }
 
 /// A client killed at random points mid-upload, 200 times: no partial file
-/// in the ledger, no upload left open, no temp file, and none after a restart.
+/// in the ledger, no upload left open, no unfinished upload left in the
+/// database, and none after a restart.
 #[test]
 fn sftp_clients_killed_mid_upload() {
     let mut env = Env::new(common::sqlite_db());
@@ -769,12 +782,8 @@ fn sftp_clients_killed_mid_upload() {
         let _ = child.kill();
         let _ = child.wait();
     }
-    // Every session ends; no upload stays open, no temp file stays behind.
-    let t = Instant::now();
-    while !env.temp_files().is_empty() {
-        assert!(t.elapsed() < Duration::from_secs(30), "temp files left: {:?}", env.temp_files());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Every session ends; no upload stays open, nothing unfinished stays behind.
+    env.wait_nothing_unfinished(Duration::from_secs(30));
     let docs = env.i.json(&["documents", "list", "--limit", "1000"]);
     let docs = docs.as_array().unwrap();
     for d in docs {
@@ -787,7 +796,8 @@ fn sftp_clients_killed_mid_upload() {
     assert!(serve.stop().success());
     assert!(!env.log().contains("uploads still open at shutdown"), "no upload handle stuck open");
     env.serve = Some(start_serve(&env.i, env.port));
-    assert!(env.temp_files().is_empty());
+    assert_eq!(env.unfinished(), 0);
+    assert!(!env.log().contains("removed unfinished"), "nothing was left for the start to remove");
     assert!(env.serve.take().unwrap().stop().success());
     eprintln!("{taken} of {ROUNDS} uploads completed before their client was killed");
 }

@@ -167,7 +167,7 @@ pub fn run(config: &Path, c: DocumentsCmd) -> anyhow::Result<i32> {
             let mut total = crate::pipeline::Summary::default();
             let mut refused = 0;
             for id in ids {
-                match documents::get(&mut conn, id)? {
+                match documents::meta(&mut conn, id)? {
                     None => {
                         eprintln!("error: no document {id}");
                         refused += 1;
@@ -178,7 +178,7 @@ pub fn run(config: &Path, c: DocumentsCmd) -> anyhow::Result<i32> {
                     Some(_) => {
                         conn.write(|c| documents::requeue(c, id))?;
                         let s = crate::pipeline::process_document(&mut conn, id)?;
-                        let after = documents::get(&mut conn, id)?.map(|d| (d.state, d.error)).unwrap_or_default();
+                        let after = documents::meta(&mut conn, id)?.map(|d| (d.state, d.error)).unwrap_or_default();
                         if !json {
                             println!(
                                 "document {id}: {}{}",

@@ -1,6 +1,7 @@
 //! The command line. One file per command group; each command loads the
 //! configuration and opens the store only when it needs them.
 
+mod doctor;
 mod documents;
 mod init;
 mod inspect;
@@ -59,6 +60,8 @@ pub enum Command {
     /// Documents leaving: acknowledgements, 855s… and their delivery state.
     #[command(subcommand)]
     Outbox(documents::OutboxCmd),
+    /// Check the installation: configuration, database, SFTP host key and uploads, retailers, quarantine.
+    Doctor(doctor::DoctorArgs),
 }
 
 #[derive(Args, Debug)]
@@ -95,7 +98,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                 init::run(&cli.config, &init::InitArgs { demo: true, company: None, force: false })?;
             }
             let cfg = load(&cli.config)?;
-            let store = open(&cfg)?;
+            let url = cfg.database_url();
+            let store = Store::open_for_daemon(&url, cfg.database.max_connections)
+                .with_context(|| format!("database {}", crate::store::redact(&url)))?;
             crate::server::serve(cfg, store, shutdown).map(|()| 0)
         }
         Command::Ingest(a) => ingest(&cli.config, &a),
@@ -104,6 +109,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Orders(c) => orders::run(&cli.config, c),
         Command::Documents(c) => documents::run(&cli.config, c),
         Command::Outbox(c) => documents::run_outbox(&cli.config, c),
+        Command::Doctor(a) => doctor::run(&cli.config, &a),
     }
 }
 
@@ -136,7 +142,7 @@ fn ingest(config: &Path, a: &IngestArgs) -> anyhow::Result<i32> {
                 source: "cli",
                 name,
                 retailer: a.retailer.as_deref(),
-                bytes: &bytes,
+                body: crate::store::documents::Body::Bytes(&bytes),
                 settled: true,
             },
         )?;

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::pipeline::{self, Summary};
-use crate::store::documents::{self, Arrival};
+use crate::store::documents::{self, Arrival, Body};
 use crate::store::{retailers, Conn};
 use std::collections::HashSet;
 use std::fs;
@@ -96,9 +96,15 @@ pub fn take_file(conn: &mut Conn, cfg: &Config, w: &Watched, path: &Path) -> any
     let source = format!("folder:{}", w.retailer);
     let (received, summary) = pipeline::ingest(
         conn,
-        Arrival { source: &source, name: &name, retailer: Some(&w.retailer), bytes: &bytes, settled: false },
+        Arrival {
+            source: &source,
+            name: &name,
+            retailer: Some(&w.retailer),
+            body: Body::Bytes(&bytes),
+            settled: false,
+        },
     )?;
-    let doc = documents::get(conn, received.document())?;
+    let doc = documents::meta(conn, received.document())?;
     let (dir, reason) = match doc {
         Some(d) if d.state == documents::QUARANTINED => (REJECTED_DIR, d.error),
         _ => (PROCESSED_DIR, None),

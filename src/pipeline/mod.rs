@@ -11,8 +11,8 @@ mod order;
 
 use crate::formats::x12::{self, ack::AckCode, Document, Envelope, Interchange, PartyId};
 use crate::retailer::Profile;
-use crate::store::documents::{self, Arrival, Received, PROCESSED, QUARANTINED};
-use crate::store::{outbox, retailers, Conn, Result, StoreError};
+use crate::store::documents::{self, Arrival, Body, Received, PROCESSED, QUARANTINED};
+use crate::store::{blobs, outbox, retailers, Conn, Result, StoreError};
 use batch::{Batch, OrderRef};
 use serde::Serialize;
 
@@ -58,25 +58,48 @@ impl Summary {
     }
 }
 
-/// Records an arrival in the ledger and processes it right away.
+/// Records an arrival in the ledger and processes it right away, in one
+/// transaction (one commit, one wait for the disk). Processing runs in a
+/// savepoint: should it fail, the arrival is still committed, and the
+/// document waits in the ledger to be processed again.
 /// A repeat of known bytes is answered again with the documents first sent.
 pub fn ingest(conn: &mut Conn, arrival: Arrival<'_>) -> Result<(Received, Summary)> {
-    let received = documents::receive(conn, arrival)?;
-    let summary = match received {
-        Received::New { document, .. } | Received::Resumed { document, .. } => process_document(conn, document)?,
-        Received::Repeat { document, .. } => {
-            let state = documents::get(conn, document)?.map(|d| d.state).unwrap_or_default();
-            let mut s =
-                if state == documents::RECEIVED { process_document(conn, document)? } else { Summary::default() };
-            if state != documents::RECEIVED {
-                let n = conn.write(|conn| outbox::resend_for_document(conn, document))?;
-                s.outbound += n as u64;
+    conn.write(|conn| {
+        let received = documents::receive(conn, arrival)?;
+        let bytes = match arrival.body {
+            Body::Bytes(b) => Some(b),
+            Body::Blob(_) => None,
+        };
+        let outcome = conn.savepoint(|conn| match received {
+            Received::New { document, .. } | Received::Resumed { document, .. } => {
+                process_loaded(conn, document, bytes)
             }
-            s.repeats += 1;
-            s
-        }
-    };
-    Ok((received, summary))
+            Received::Repeat { document, .. } => answer_repeat(conn, document, bytes),
+        });
+        let summary = match outcome {
+            Ok(s) => s,
+            Err(e) if e.is_transient() => return Err(e),
+            Err(e) => {
+                let doc = received.document();
+                tracing::error!(document_id = doc, "processing failed; the document stays in the ledger: {e}");
+                Summary { problems: vec![format!("document {doc}: processing failed: {e}")], ..Summary::default() }
+            }
+        };
+        Ok((received, summary))
+    })
+}
+
+/// Bytes seen before: answered again with the documents first sent (or
+/// processed now, if that never happened).
+fn answer_repeat(conn: &mut Conn, document: i64, bytes: Option<&[u8]>) -> Result<Summary> {
+    let state = documents::meta(conn, document)?.map(|d| d.state).unwrap_or_default();
+    let mut s = if state == documents::RECEIVED { process_loaded(conn, document, bytes)? } else { Summary::default() };
+    if state != documents::RECEIVED {
+        let n = conn.write(|conn| outbox::resend_for_document(conn, document))?;
+        s.outbound += n as u64;
+    }
+    s.repeats += 1;
+    Ok(s)
 }
 
 /// Processes every document waiting in the ledger (after a crash, or
@@ -100,7 +123,12 @@ struct Quarantine(String);
 
 /// Processes one document of the ledger, if it is still waiting.
 pub fn process_document(conn: &mut Conn, id: i64) -> Result<Summary> {
-    let Some(doc) = documents::get(conn, id)? else {
+    process_loaded(conn, id, None)
+}
+
+/// Processes a document whose bytes may be in hand already.
+fn process_loaded(conn: &mut Conn, id: i64, bytes: Option<&[u8]>) -> Result<Summary> {
+    let Some(doc) = documents::meta(conn, id)? else {
         return Err(StoreError::NotFound(format!("document {id}")));
     };
     if doc.state != documents::RECEIVED {
@@ -109,8 +137,21 @@ pub fn process_document(conn: &mut Conn, id: i64) -> Result<Summary> {
     let label = format!("document {} ({})", doc.id, doc.name);
     let span = tracing::info_span!("document", document_id = doc.id, name = %doc.name);
     let _guard = span.enter();
-    let outcome = match documents::sniff_format(&doc.bytes) {
-        "x12" => process_x12(conn, &doc, &label),
+    let loaded;
+    let bytes = match bytes {
+        Some(b) => b,
+        None => {
+            // Only a document that looked like X12 on arrival is read whole.
+            loaded = if doc.format == "x12" {
+                blobs::read(conn, doc.blob_id)?
+            } else {
+                blobs::head(conn, doc.blob_id, documents::HEAD_BYTES)?
+            };
+            &loaded[..]
+        }
+    };
+    let outcome = match documents::sniff_format(bytes) {
+        "x12" => process_x12(conn, &doc, bytes, &label),
         _ => Ok(Err(Quarantine(format!(
             "{label}: not a document dropgate reads: expected an X12 interchange starting with \"ISA\""
         )))),
@@ -138,8 +179,13 @@ struct Addressed<'a> {
     profile: Profile,
 }
 
-fn process_x12(conn: &mut Conn, doc: &documents::DocumentRow, label: &str) -> Result<Result<Summary, Quarantine>> {
-    let parsed = x12::reader::read(&doc.bytes);
+fn process_x12(
+    conn: &mut Conn,
+    doc: &documents::DocumentSummary,
+    bytes: &[u8],
+    label: &str,
+) -> Result<Result<Summary, Quarantine>> {
+    let parsed = x12::reader::read(bytes);
     if parsed.interchanges.is_empty() {
         let why = parsed.errors.first().map(ToString::to_string).unwrap_or_else(|| "no interchange found".into());
         return Ok(Err(Quarantine(format!("{label}: {why}"))));

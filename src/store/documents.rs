@@ -2,7 +2,7 @@
 //! the source lets go of it, and every arrival of it (receipts).
 
 use super::schema::{documents::dsl as d, interchanges::dsl as ic, receipts::dsl as rc};
-use super::{now_micros, with_conn, Conn, Result};
+use super::{blobs, now_micros, with_conn, Conn, Result};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -11,7 +11,8 @@ pub const RECEIVED: &str = "received";
 pub const PROCESSED: &str = "processed";
 pub const QUARANTINED: &str = "quarantined";
 
-#[derive(Clone, Debug, Serialize, Queryable)]
+/// A document with its bytes.
+#[derive(Clone, Debug, Serialize)]
 pub struct DocumentRow {
     pub id: i64,
     pub sha256: String,
@@ -44,6 +45,50 @@ pub struct DocumentSummary {
     pub received_at: i64,
     pub processed_at: Option<i64>,
     pub attempts: i32,
+    /// Where its bytes are (see [`blobs`]).
+    #[serde(skip)]
+    pub blob_id: i64,
+}
+
+impl DocumentSummary {
+    fn with_bytes(self, bytes: Vec<u8>) -> DocumentRow {
+        DocumentRow {
+            id: self.id,
+            sha256: self.sha256,
+            size: self.size,
+            bytes,
+            source: self.source,
+            name: self.name,
+            retailer_id: self.retailer_id,
+            format: self.format,
+            state: self.state,
+            error: self.error,
+            received_at: self.received_at,
+            processed_at: self.processed_at,
+            attempts: self.attempts,
+        }
+    }
+}
+
+/// The columns of a [`DocumentSummary`].
+macro_rules! summary_columns {
+    () => {
+        (
+            d::id,
+            d::sha256,
+            d::size,
+            d::source,
+            d::name,
+            d::retailer_id,
+            d::format,
+            d::state,
+            d::error,
+            d::received_at,
+            d::processed_at,
+            d::attempts,
+            d::blob_id,
+        )
+    };
 }
 
 #[derive(Clone, Debug, Serialize, Queryable)]
@@ -65,10 +110,40 @@ pub struct Arrival<'a> {
     /// The file name as the sender gave it.
     pub name: &'a str,
     pub retailer: Option<&'a str>,
-    pub bytes: &'a [u8],
+    pub body: Body<'a>,
     /// Whether the source lets go of the input right after the commit (the
     /// CLI does); a folder settles its receipt once the file has moved.
     pub settled: bool,
+}
+
+/// The bytes of an arrival.
+#[derive(Clone, Copy, Debug)]
+pub enum Body<'a> {
+    /// In memory: stored with the document.
+    Bytes(&'a [u8]),
+    /// Streamed into an incomplete blob already (an SFTP upload): it
+    /// becomes the document's, or is dropped when the bytes are known.
+    Blob(&'a StreamedBlob),
+}
+
+/// Bytes streamed into a blob, with what was learnt on the way.
+#[derive(Clone, Debug)]
+pub struct StreamedBlob {
+    pub id: i64,
+    pub size: i64,
+    pub sha256: String,
+    /// The first bytes (at least [`HEAD_BYTES`] when the file is longer).
+    pub head: Vec<u8>,
+}
+
+/// How many leading bytes tell a document's format.
+pub const HEAD_BYTES: usize = 4096;
+
+/// The leading bytes that tell the format: from the first one that is not
+/// white space.
+pub fn head_of(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    bytes[start..bytes.len().min(start + HEAD_BYTES)].to_vec()
 }
 
 /// What the ledger made of an arrival.
@@ -103,7 +178,7 @@ impl Received {
 /// Guesses the format from the content, not the name.
 pub fn sniff_format(bytes: &[u8]) -> &'static str {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
-    let head = &bytes[start..bytes.len().min(start + 3)];
+    let head = bytes.get(start..bytes.len().min(start + 3)).unwrap_or_default();
     if head == b"ISA" {
         "x12"
     } else {
@@ -113,14 +188,20 @@ pub fn sniff_format(bytes: &[u8]) -> &'static str {
 
 /// Records an arrival in one transaction.
 pub fn receive(conn: &mut Conn, a: Arrival<'_>) -> Result<Received> {
-    let sha = crate::util::sha256_hex(a.bytes);
-    let size = i64::try_from(a.bytes.len()).unwrap_or(i64::MAX);
-    let format = sniff_format(a.bytes);
+    let (sha, size, head) = match a.body {
+        Body::Bytes(bytes) => (crate::util::sha256_hex(bytes), i64::try_from(bytes.len()).unwrap_or(i64::MAX), bytes),
+        Body::Blob(s) => (s.sha256.clone(), s.size, &s.head[..]),
+    };
+    let format = sniff_format(head);
     conn.write(|conn| {
         let now = now_micros();
         let existing: Option<i64> =
             with_conn!(conn, c => d::documents.select(d::id).filter(d::sha256.eq(&sha)).first(c).optional())?;
         if let Some(doc) = existing {
+            // Known bytes: a streamed copy is not kept.
+            if let Body::Blob(s) = a.body {
+                blobs::delete(conn, s.id)?;
+            }
             let open: Option<i64> = with_conn!(conn, c => rc::receipts
                 .select(rc::id)
                 .filter(rc::document_id.eq(doc))
@@ -143,11 +224,18 @@ pub fn receive(conn: &mut Conn, a: Arrival<'_>) -> Result<Received> {
             )?;
             return Ok(Received::Repeat { document: doc, receipt });
         }
+        let blob = match a.body {
+            Body::Bytes(bytes) => blobs::store(conn, bytes)?,
+            Body::Blob(s) => {
+                blobs::complete(conn, s.id)?;
+                s.id
+            }
+        };
         let doc: i64 = with_conn!(conn, c => diesel::insert_into(d::documents)
             .values((
                 d::sha256.eq(&sha),
                 d::size.eq(size),
-                d::bytes.eq(a.bytes),
+                d::blob_id.eq(blob),
                 d::source.eq(a.source),
                 d::name.eq(a.name),
                 d::retailer_id.eq(a.retailer),
@@ -183,8 +271,16 @@ pub fn settle(conn: &mut Conn, receipt: i64) -> Result<()> {
     Ok(())
 }
 
+/// A document with its bytes.
 pub fn get(conn: &mut Conn, id: i64) -> Result<Option<DocumentRow>> {
-    Ok(with_conn!(conn, c => d::documents.find(id).first::<DocumentRow>(c).optional())?)
+    let Some(m) = meta(conn, id)? else { return Ok(None) };
+    let bytes = blobs::read(conn, m.blob_id)?;
+    Ok(Some(m.with_bytes(bytes)))
+}
+
+/// A document without its bytes.
+pub fn meta(conn: &mut Conn, id: i64) -> Result<Option<DocumentSummary>> {
+    Ok(with_conn!(conn, c => d::documents.select(summary_columns!()).find(id).first(c).optional())?)
 }
 
 pub fn receipts_of(conn: &mut Conn, id: i64) -> Result<Vec<ReceiptRow>> {
@@ -211,10 +307,7 @@ pub struct DocumentFilter {
 pub fn list(conn: &mut Conn, f: &DocumentFilter) -> Result<Vec<DocumentSummary>> {
     Ok(with_conn!(conn, c => {
         let mut q = d::documents
-            .select((
-                d::id, d::sha256, d::size, d::source, d::name, d::retailer_id, d::format, d::state, d::error,
-                d::received_at, d::processed_at, d::attempts,
-            ))
+            .select(summary_columns!())
             .order(d::id.desc())
             .limit(f.limit)
             .into_boxed();

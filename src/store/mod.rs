@@ -8,6 +8,7 @@
 
 pub mod schema;
 
+pub mod blobs;
 pub mod documents;
 pub mod orders;
 pub mod outbox;
@@ -128,18 +129,36 @@ impl Conn {
         with_conn!(self, c => AnsiTransactionManager::rollback_transaction(c))
     }
 
+    /// Whether a transaction is open on this connection.
+    pub fn in_transaction(&mut self) -> bool {
+        with_conn!(self, c => matches!(
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+            Ok(Some(_))
+        ))
+    }
+
     /// Runs `f` in one write transaction. On SQLite the write lock is
     /// taken at `BEGIN`, so concurrent writers queue instead of failing on
     /// upgrade. Transient failures (locks, serialization, a guard that
     /// saw a concurrent change) roll back and run `f` again, up to a limit.
+    ///
+    /// Inside a transaction already open, `f` is part of it: it commits or
+    /// rolls back with it, and a transient failure is left to the outer
+    /// transaction to retry (see [`Conn::savepoint`] to undo only `f`).
     pub fn write<T>(&mut self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
+        if self.in_transaction() {
+            return f(self);
+        }
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let outcome = match self.begin_write() {
                 Ok(()) => match f(self) {
                     Ok(v) => match self.commit() {
-                        Ok(()) => return Ok(v),
+                        Ok(()) => {
+                            COMMITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            return Ok(v);
+                        }
                         Err(e) => {
                             let _ = self.rollback();
                             Err(StoreError::Query(e))
@@ -162,6 +181,48 @@ impl Conn {
         }
     }
 
+    /// Runs `f` inside the open transaction so that a failure of `f` undoes
+    /// only what `f` did (a savepoint); without a transaction, as
+    /// [`Conn::write`].
+    pub fn savepoint<T>(&mut self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
+        if !self.in_transaction() {
+            return self.write(f);
+        }
+        with_conn!(self, c => AnsiTransactionManager::begin_transaction(c))?;
+        match f(self) {
+            Ok(v) => {
+                self.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Like [`Conn::write`], but the commit does not wait for the disk: a
+    /// crash of the machine may lose it (never corrupt the database). Meant
+    /// for steps whose result counts only once a later, synced commit
+    /// covers it (the chunks of an upload before its close); that commit
+    /// makes everything written before it durable as well.
+    pub fn write_unsynced<T>(&mut self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
+        match self {
+            Conn::Sqlite(c) => {
+                c.batch_execute("PRAGMA synchronous = NORMAL")?;
+                let r = self.write(f);
+                let restored = with_conn!(self, c => c.batch_execute("PRAGMA synchronous = FULL"));
+                let v = r?;
+                restored?;
+                Ok(v)
+            }
+            Conn::Pg(_) => self.write(|conn| {
+                with_conn!(conn, c => c.batch_execute("SET LOCAL synchronous_commit = off"))?;
+                f(conn)
+            }),
+        }
+    }
+
     /// Runs `f` in a read-only transaction (one consistent snapshot).
     pub fn read<T>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
         with_conn!(self, c => AnsiTransactionManager::begin_transaction(c))?;
@@ -179,6 +240,13 @@ impl Conn {
 /// Opens one connection from a URL: `sqlite://PATH` (relative paths are
 /// taken from the current directory), `sqlite::memory:`, or `postgres://…`.
 pub fn connect(url: &str) -> Result<Conn> {
+    connect_with(url, false)
+}
+
+/// Opens one connection; with `manual_checkpoints`, an SQLite connection
+/// leaves the copying of its write-ahead log into the database to
+/// [`Checkpointer`] instead of doing it in the commit that fills the log.
+fn connect_with(url: &str, manual_checkpoints: bool) -> Result<Conn> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         if path != ":memory:" {
             if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -191,6 +259,10 @@ pub fn connect(url: &str) -> Result<Conn> {
              PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )
         .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+        if manual_checkpoints {
+            c.batch_execute("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;")
+                .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+        }
         Ok(Conn::Sqlite(c))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let mut c = PgConnection::establish(url).map_err(|e| StoreError::Connect(format!("{}: {e}", redact(url))))?;
@@ -232,6 +304,7 @@ pub fn migrate(conn: &mut Conn) -> Result<()> {
 
 pub struct Manager {
     url: String,
+    manual_checkpoints: bool,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -239,7 +312,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = StoreError;
 
     fn connect(&self) -> Result<Conn> {
-        connect(&self.url)
+        connect_with(&self.url, self.manual_checkpoints)
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<()> {
@@ -256,6 +329,7 @@ impl r2d2::ManageConnection for Manager {
 pub struct Store {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    url: String,
 }
 
 pub type PooledConn = r2d2::PooledConnection<Manager>;
@@ -263,15 +337,28 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 impl Store {
     /// Opens (and creates, for SQLite) the database and runs the migrations.
     pub fn open(url: &str, max_connections: u32) -> Result<Store> {
+        Store::open_with(url, max_connections, false)
+    }
+
+    /// Opens the store of the daemon: on SQLite, commits do not copy the
+    /// write-ahead log into the database themselves (a large upload would
+    /// wait for that, and for a sync of the whole database, at every few
+    /// megabytes); run a [`Checkpointer`] beside it.
+    pub fn open_for_daemon(url: &str, max_connections: u32) -> Result<Store> {
+        Store::open_with(url, max_connections, true)
+    }
+
+    fn open_with(url: &str, max_connections: u32, manual_checkpoints: bool) -> Result<Store> {
         let mut first = connect(url)?;
         migrate(&mut first)?;
         let backend = first.backend();
         drop(first);
+        let manual_checkpoints = manual_checkpoints && backend == Backend::Sqlite;
         let pool = r2d2::Pool::builder()
             .max_size(max_connections.max(1))
             .connection_timeout(Duration::from_secs(60))
-            .build(Manager { url: url.to_string() })?;
-        Ok(Store { pool, backend })
+            .build(Manager { url: url.to_string(), manual_checkpoints })?;
+        Ok(Store { pool, backend, url: url.to_string() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -280,6 +367,68 @@ impl Store {
 
     pub fn conn(&self) -> Result<PooledConn> {
         Ok(self.pool.get()?)
+    }
+
+    /// The checkpointer for this store (SQLite only).
+    pub fn checkpointer(&self) -> Option<Checkpointer> {
+        (self.backend == Backend::Sqlite).then(|| Checkpointer { url: self.url.clone() })
+    }
+}
+
+/// Commits since the start, counted by [`Conn::write`]: tells the
+/// checkpointer whether, and how recently, anything was written.
+static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Copies SQLite's write-ahead log into the database on a connection of its
+/// own: once writes have paused for a moment, and at least every few
+/// seconds while they go on. Never holds up a commit.
+pub struct Checkpointer {
+    url: String,
+}
+
+impl Checkpointer {
+    /// Pause of writes after which the log is copied.
+    const QUIET: Duration = Duration::from_millis(500);
+    /// Copied at least this often while writes go on.
+    const AT_LEAST: Duration = Duration::from_secs(10);
+
+    /// Runs until `stop` is set; a last checkpoint before returning.
+    pub fn run(self, stop: &std::sync::atomic::AtomicBool) {
+        use std::sync::atomic::Ordering;
+        let mut conn = None;
+        let mut seen = COMMITS.load(Ordering::Relaxed);
+        let mut changed_at = std::time::Instant::now();
+        let mut done_at = std::time::Instant::now();
+        let mut dirty = true;
+        loop {
+            let stopping = stop.load(Ordering::SeqCst);
+            let now = COMMITS.load(Ordering::Relaxed);
+            if now != seen {
+                seen = now;
+                changed_at = std::time::Instant::now();
+                dirty = true;
+            }
+            let due = changed_at.elapsed() >= Self::QUIET || done_at.elapsed() >= Self::AT_LEAST || stopping;
+            if dirty && due {
+                if conn.is_none() {
+                    conn = connect(&self.url).map_err(|e| tracing::warn!("checkpoints: {e}")).ok();
+                }
+                if let Some(Conn::Sqlite(c)) = conn.as_mut() {
+                    match c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                        Ok(()) => dirty = COMMITS.load(Ordering::Relaxed) != seen,
+                        Err(e) => {
+                            tracing::warn!("checkpoint: {e}");
+                            conn = None;
+                        }
+                    }
+                }
+                done_at = std::time::Instant::now();
+            }
+            if stopping {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 

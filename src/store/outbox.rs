@@ -101,6 +101,21 @@ pub fn waiting(conn: &mut Conn, retailer: &str) -> Result<Vec<Waiting>> {
     Ok(by_name.into_values().collect())
 }
 
+/// One waiting document by file name (the newest of that name).
+pub fn waiting_one(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<Option<Waiting>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let row: Option<(i64, String, i64, i64)> = with_conn!(conn, c => ob::outbox
+        .select((ob::id, ob::file_name, sql::<BigInt>("CAST(length(payload) AS BIGINT)"), ob::created_at))
+        .filter(ob::retailer_id.eq(retailer))
+        .filter(ob::state.eq(PENDING))
+        .filter(ob::file_name.eq(file_name))
+        .order(ob::id.desc())
+        .first(c)
+        .optional())?;
+    Ok(row.map(|(id, file_name, size, created_at)| Waiting { id, file_name, size, created_at }))
+}
+
 /// The bytes of a waiting document, by file name (the newest of that name).
 pub fn waiting_payload(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<Option<(i64, Vec<u8>)>> {
     Ok(with_conn!(conn, c => ob::outbox
@@ -286,4 +301,12 @@ pub fn record_sent_groups(conn: &mut Conn, rows: &[(String, String, i64, String)
         with_conn!(conn, c => diesel::insert_into(sg::sent_groups).values(&values).execute(c))?;
     }
     Ok(())
+}
+
+/// Counts of outbox rows per state.
+pub fn counts(conn: &mut Conn) -> Result<Vec<(String, i64)>> {
+    Ok(with_conn!(conn, c => ob::outbox
+        .group_by(ob::state)
+        .select((ob::state, diesel::dsl::count_star()))
+        .load(c))?)
 }

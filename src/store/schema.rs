@@ -19,7 +19,7 @@ diesel::table! {
         id -> BigInt,
         sha256 -> Text,
         size -> BigInt,
-        bytes -> Binary,
+        blob_id -> BigInt,
         source -> Text,
         name -> Text,
         retailer_id -> Nullable<Text>,
@@ -178,13 +178,31 @@ diesel::table! {
     sftp_staged (retailer_id, name) {
         retailer_id -> Text,
         name -> Text,
-        bytes -> Binary,
         size -> BigInt,
         staged_at -> BigInt,
+        blob_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    blobs (id) {
+        id -> BigInt,
+        size -> BigInt,
+        complete -> Bool,
+        touched_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    blob_chunks (blob_id, seq) {
+        blob_id -> BigInt,
+        seq -> Integer,
+        bytes -> Binary,
     }
 }
 
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(blob_chunks -> blobs (blob_id));
 diesel::allow_tables_to_appear_in_same_query!(
     retailers,
     documents,
@@ -201,4 +219,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     retailer_passwords,
     sftp_staged,
+    blobs,
+    blob_chunks,
 );

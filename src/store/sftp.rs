@@ -1,23 +1,25 @@
 //! Files waiting under a temporary name in a retailer's SFTP `/inbound`.
+//! Their bytes are blobs (see [`super::blobs`]); a waiting file renamed to
+//! its final name hands its blob to the ledger.
 
 use super::schema::sftp_staged::dsl as st;
-use super::{now_micros, with_conn, Conn, Result};
+use super::{blobs, now_micros, with_conn, Conn, Result};
 use diesel::prelude::*;
 
 /// A waiting file: (name, size, staged_at).
 pub type StagedFile = (String, i64, i64);
 
-/// Keeps a file under a name, replacing one of that name.
-pub fn stage(conn: &mut Conn, retailer: &str, name: &str, bytes: &[u8]) -> Result<()> {
+/// Keeps a complete upload (blob) under a name, replacing a file of that name.
+pub fn stage(conn: &mut Conn, retailer: &str, name: &str, blob: i64, size: i64) -> Result<()> {
     let now = now_micros();
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     conn.write(|conn| {
-        with_conn!(conn, c => diesel::delete(st::sftp_staged.find((retailer, name))).execute(c))?;
+        remove(conn, retailer, name)?;
+        blobs::complete(conn, blob)?;
         with_conn!(conn, c => diesel::insert_into(st::sftp_staged)
             .values((
                 st::retailer_id.eq(retailer),
                 st::name.eq(name),
-                st::bytes.eq(bytes),
+                st::blob_id.eq(blob),
                 st::size.eq(size),
                 st::staged_at.eq(now),
             ))
@@ -42,12 +44,27 @@ pub fn get(conn: &mut Conn, retailer: &str, name: &str) -> Result<Option<StagedF
         .optional())?)
 }
 
-pub fn bytes(conn: &mut Conn, retailer: &str, name: &str) -> Result<Option<Vec<u8>>> {
-    Ok(with_conn!(conn, c => st::sftp_staged.select(st::bytes).find((retailer, name)).first(c).optional())?)
+/// The blob and size of a waiting file.
+pub fn blob_of(conn: &mut Conn, retailer: &str, name: &str) -> Result<Option<(i64, i64)>> {
+    Ok(with_conn!(conn, c => st::sftp_staged
+        .select((st::blob_id, st::size))
+        .find((retailer, name))
+        .first(c)
+        .optional())?)
 }
 
-/// Removes a waiting file; returns whether there was one.
+/// Removes a waiting file and its bytes; returns whether there was one.
 pub fn remove(conn: &mut Conn, retailer: &str, name: &str) -> Result<bool> {
+    conn.write(|conn| {
+        let Some((blob, _)) = blob_of(conn, retailer, name)? else { return Ok(false) };
+        with_conn!(conn, c => diesel::delete(st::sftp_staged.find((retailer, name))).execute(c))?;
+        blobs::delete(conn, blob)?;
+        Ok(true)
+    })
+}
+
+/// Stops a file waiting, keeping its bytes (which the caller takes over).
+pub fn release(conn: &mut Conn, retailer: &str, name: &str) -> Result<bool> {
     let n = conn
         .write(|conn| Ok(with_conn!(conn, c => diesel::delete(st::sftp_staged.find((retailer, name))).execute(c))?))?;
     Ok(n > 0)
@@ -74,9 +91,14 @@ pub fn rename(conn: &mut Conn, retailer: &str, from: &str, to: &str, overwrite: 
             if !overwrite {
                 return Ok(Renamed::TargetExists);
             }
-            with_conn!(conn, c => diesel::delete(st::sftp_staged.find((retailer, to))).execute(c))?;
+            remove(conn, retailer, to)?;
         }
         with_conn!(conn, c => diesel::update(st::sftp_staged.find((retailer, from))).set(st::name.eq(to)).execute(c))?;
         Ok(Renamed::Done)
     })
+}
+
+/// How many files wait under a temporary name, over all retailers.
+pub fn count_all(conn: &mut Conn) -> Result<i64> {
+    Ok(with_conn!(conn, c => st::sftp_staged.count().get_result(c))?)
 }

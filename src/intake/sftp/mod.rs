@@ -13,6 +13,7 @@
 pub mod auth;
 mod guard;
 mod tree;
+mod upload;
 
 use crate::config::{self, Config};
 use crate::store::Store;
@@ -24,8 +25,8 @@ use russh::{Channel, ChannelId, MethodKind, MethodSet};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -33,9 +34,9 @@ use tokio::sync::watch;
 
 /// The host key's file in the data directory (OpenSSH format, mode 0600).
 pub const HOST_KEY_FILE: &str = "sftp_host_ed25519_key";
-/// Uploads in progress live here (under the data directory); whatever is
-/// left at start is removed.
-pub const TEMP_DIR: &str = "sftp-tmp";
+/// How often unfinished uploads left over (by a crash, or by another
+/// instance that went away) are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// How long every rejected login takes, whatever the reason.
 const REJECTION_TIME: Duration = Duration::from_millis(800);
@@ -151,7 +152,6 @@ fn reject() -> Auth {
 pub(crate) struct Shared {
     pub cfg: Arc<Config>,
     pub store: Store,
-    pub temp_dir: PathBuf,
     pub defender: auth::Defender,
     /// Open sessions per client address and per retailer.
     sessions: Arc<Mutex<HashMap<String, u32>>>,
@@ -161,14 +161,13 @@ pub(crate) struct Shared {
     pub closing: AtomicBool,
     /// Wakes the delivery loop after an upload made outbound documents.
     pub wake_delivery: Mutex<Option<std::sync::mpsc::Sender<()>>>,
-    counter: AtomicU64,
 }
 
 impl Shared {
-    /// A fresh temp file name.
-    pub fn temp_path(&self) -> PathBuf {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        self.temp_dir.join(format!("{}-{n}.upload", std::process::id()))
+    /// How long an unfinished upload may go untouched before it is taken
+    /// for one left over: longer than any live session stays idle.
+    fn stale_after(&self) -> Duration {
+        Duration::from_secs(self.cfg.sftp.idle_timeout_secs.saturating_add(300).max(900))
     }
 
     /// Takes a session slot under `key` if fewer than `max` are open.
@@ -218,8 +217,8 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Loads (or creates) the host key, clears temp files left by an
-    /// earlier run, and binds the configured address.
+    /// Loads (or creates) the host key, removes unfinished uploads left by
+    /// an earlier run, and binds the configured address.
     pub async fn bind(
         cfg: Arc<Config>,
         store: Store,
@@ -228,10 +227,26 @@ impl Listener {
         use anyhow::Context;
         let data_dir = cfg.data_dir();
         let (key, fingerprint) = host_key(&data_dir)?;
-        let temp_dir = data_dir.join(TEMP_DIR);
-        let left = clear_temp_dir(&temp_dir)?;
-        if left > 0 {
-            tracing::info!(files = left, "removed unfinished SFTP uploads left by an earlier run");
+        // One process owns an SQLite database: whatever upload is unfinished
+        // there was left by an earlier run. On PostgreSQL other instances
+        // may be receiving: only uploads untouched for long are left over.
+        let stale = Duration::from_secs(cfg.sftp.idle_timeout_secs.saturating_add(300).max(900));
+        let before = match store.backend() {
+            crate::store::Backend::Sqlite => i64::MAX,
+            crate::store::Backend::Postgres => crate::store::now_micros() - micros(stale),
+        };
+        let swept = {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut conn = store.conn()?;
+                crate::store::blobs::sweep(&mut conn, before)
+            })
+            .await
+            .context("sweeping unfinished uploads")?
+            .context("sweeping unfinished uploads")?
+        };
+        if swept > 0 {
+            tracing::info!(uploads = swept, "removed unfinished SFTP uploads left by an earlier run");
         }
         let listener = TcpListener::bind(&cfg.sftp.listen)
             .await
@@ -241,12 +256,10 @@ impl Listener {
             defender: auth::Defender::new(cfg.sftp.ban_after_failures, Duration::from_secs(cfg.sftp.ban_secs)),
             cfg,
             store,
-            temp_dir,
             sessions: Arc::default(),
             uploads: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
             wake_delivery: Mutex::new(wake_delivery),
-            counter: AtomicU64::new(0),
         });
         Ok(Listener { listener, shared, ssh, fingerprint })
     }
@@ -260,10 +273,24 @@ impl Listener {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let Listener { listener, shared, ssh, .. } = self;
         let mut tasks = tokio::task::JoinSet::new();
+        let mut sweep = tokio::time::interval(SWEEP_EVERY);
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        sweep.tick().await;
         loop {
             while tasks.try_join_next().is_some() {}
             let (stream, peer) = tokio::select! {
                 _ = stop.changed() => break,
+                _ = sweep.tick() => {
+                    let (store, before) = (shared.store.clone(), crate::store::now_micros() - micros(shared.stale_after()));
+                    tokio::task::spawn_blocking(move || {
+                        match store.conn().map_err(anyhow::Error::from).and_then(|mut c| Ok(crate::store::blobs::sweep(&mut c, before)?)) {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(uploads = n, "SFTP: removed unfinished uploads left over"),
+                            Err(e) => tracing::warn!("SFTP: sweeping unfinished uploads: {e:#}"),
+                        }
+                    });
+                    continue;
+                }
                 r = listener.accept() => match r {
                     Ok(x) => x,
                     Err(e) => {
@@ -356,19 +383,8 @@ impl Listener {
     }
 }
 
-/// Removes the temp files of uploads an earlier run left; returns how many.
-fn clear_temp_dir(dir: &Path) -> anyhow::Result<usize> {
-    use anyhow::Context;
-    let mut n = 0;
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            if std::fs::remove_file(e.path()).is_ok() {
-                n += 1;
-            }
-        }
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(n)
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
 /// One SSH connection.

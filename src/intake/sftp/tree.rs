@@ -1,9 +1,9 @@
 //! A retailer's SFTP tree. It is virtual and backed by the database, so
 //! every instance on one database shows the same tree:
 //!
-//! - `/inbound` takes files. An upload streams to a temp file; when it is
-//!   closed the bytes enter the ledger and are processed, and only then is
-//!   the close answered. A file uploaded under a temporary name (`*.part`,
+//! - `/inbound` takes files. An upload streams into the database (see
+//!   [`super::upload`]); when it is closed the document is committed to the
+//!   ledger and processed, and only then is the close answered. A file uploaded under a temporary name (`*.part`,
 //!   `*.filepart`, `*.tmp`) waits, listed, in the database for its rename
 //!   to a final name (through any instance).
 //!   A file taken is not listed, but answers `stat` for an hour.
@@ -13,18 +13,18 @@
 //! Every request gets a proper status; paths with `..`, NUL or bytes that
 //! are not UTF-8 are refused.
 
+use super::upload::{self, Finished, Upload, UploadError};
 use super::Shared;
-use crate::store::documents::Arrival;
+use crate::pipeline::Summary;
+use crate::store::documents::{Arrival, Body, Received};
 use crate::store::sftp::Renamed;
-use crate::store::{outbox, Conn};
+use crate::store::{blobs, outbox, Conn};
 use russh_sftp::protocol::{
     Attrs, Data, File, FileAttributes, Handle, Name, OpenFlags, Packet, Status, StatusCode, Version,
 };
 use russh_sftp::server::StatusReply;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -36,31 +36,16 @@ const MAX_IO: u64 = 255 * 1024;
 const PAGE: usize = 100;
 /// Handles one session may hold open.
 const MAX_HANDLES: usize = 64;
+/// Uploads one session may have open at once.
+const MAX_UPLOADS: usize = 16;
 /// How long a file taken into the ledger still answers `stat` in `/inbound`.
 const RECENT_MICROS: i64 = 3600 * 1_000_000;
 /// Bytes per READ answer at most.
 const MAX_READ: u32 = 256 * 1024;
 const _: () = assert!(MAX_IO <= MAX_READ as u64 && MAX_IO + 1024 <= super::MAX_SFTP_PACKET as u64);
 
-/// An upload in progress: its temp file goes away when it is done.
-struct Writing {
-    name: String,
-    path: PathBuf,
-    file: std::fs::File,
-    size: u64,
-    too_big: bool,
-    shared: Arc<Shared>,
-}
-
-impl Drop for Writing {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-        self.shared.uploads.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 enum Open {
-    Upload(Writing),
+    Upload(Box<Upload>),
     Download { name: String, bytes: Vec<u8>, mtime: u32, sent: u64 },
     Dir { entries: Vec<File>, pos: usize, attrs: FileAttributes },
 }
@@ -251,48 +236,72 @@ impl Tree {
         Ok(f.map(|(_, size, at)| file_attrs(u64::try_from(size).unwrap_or(0), true, micros_to_secs(at))))
     }
 
-    /// Takes a complete file into the ledger and processes it; returns once
-    /// it is committed.
-    async fn ingest(&self, name: &str, from: Upload) -> Reply<()> {
-        let (retailer, name_owned) = (self.retailer.clone(), name.to_string());
-        let source = format!("sftp:{}", self.retailer);
+    /// Commits a closed upload: into the ledger and processed, or, under a
+    /// temporary name, waiting for its rename. Returns once it is committed.
+    async fn commit(&self, fin: Finished) -> Reply<()> {
+        let (retailer, source) = (self.retailer.clone(), format!("sftp:{}", self.retailer));
+        let (name, size, streamed_blob) = (fin.name.clone(), fin.size, fin.blob);
+        let staging = is_temp_name(&name);
         let result = self
             .db(move |conn| {
-                let bytes = from.bytes()?;
-                let (received, summary) = crate::pipeline::ingest(
-                    conn,
-                    Arrival {
-                        source: &source,
-                        name: &name_owned,
-                        retailer: Some(&retailer),
-                        bytes: &bytes,
-                        settled: true,
-                    },
-                )?;
-                Ok((received, summary, bytes.len()))
+                let fin = fin; // counted as an open upload until committed
+                conn.write(|c| {
+                    if let Some(b) = fin.blob {
+                        if !fin.rest.is_empty() {
+                            blobs::append(c, b, fin.next_seq, &fin.rest)?;
+                        }
+                    }
+                    if staging {
+                        let b = match fin.blob {
+                            Some(b) => b,
+                            None => blobs::store(c, &fin.rest)?,
+                        };
+                        crate::store::sftp::stage(c, &retailer, &fin.name, b, fin.size)?;
+                        return Ok(None);
+                    }
+                    let streamed = fin.blob.map(|b| fin.streamed(b));
+                    let body = match &streamed {
+                        Some(s) => Body::Blob(s),
+                        None => Body::Bytes(&fin.rest),
+                    };
+                    let arrival =
+                        Arrival { source: &source, name: &fin.name, retailer: Some(&retailer), body, settled: true };
+                    crate::pipeline::ingest(c, arrival).map(Some)
+                })
             })
             .await;
         match result {
-            Ok((received, summary, size)) => {
-                tracing::info!(
-                    peer = %self.peer,
-                    retailer = %self.retailer,
-                    file = %name,
-                    bytes = size,
-                    document_id = received.document(),
-                    orders = summary.orders(),
-                    quarantined = summary.quarantined,
-                    "SFTP: upload taken"
-                );
-                if summary.outbound > 0 {
-                    self.shared.wake_delivery();
-                }
+            Ok(Some((received, summary))) => {
+                self.taken(&name, size, &received, &summary);
+                Ok(())
+            }
+            Ok(None) => {
+                tracing::info!(peer = %self.peer, retailer = %self.retailer, file = %name, bytes = size, "SFTP: upload waiting for its rename");
                 Ok(())
             }
             Err(e) => {
                 tracing::warn!(retailer = %self.retailer, file = %name, "SFTP: upload not taken");
+                if let Some(b) = streamed_blob {
+                    upload::discard(self.shared.store.clone(), b).await;
+                }
                 Err(e)
             }
+        }
+    }
+
+    fn taken(&self, name: &str, size: i64, received: &Received, summary: &Summary) {
+        tracing::info!(
+            peer = %self.peer,
+            retailer = %self.retailer,
+            file = %name,
+            bytes = size,
+            document_id = received.document(),
+            orders = summary.orders(),
+            quarantined = summary.quarantined,
+            "SFTP: upload taken"
+        );
+        if summary.outbound > 0 {
+            self.shared.wake_delivery();
         }
     }
 
@@ -300,12 +309,11 @@ impl Tree {
         match node {
             Node::Root | Node::Outbound => Ok(dir_attrs(false, self.started)),
             Node::Inbound => Ok(dir_attrs(true, self.started)),
+            // Only temporary names wait; a final name may have been taken a
+            // short while ago, and still answers `stat` (clients such as
+            // paramiko's `put` check the size after closing).
+            Node::InFile(name) if is_temp_name(&name) => self.staged_attrs(&name).await?.ok_or_else(no_such_file),
             Node::InFile(name) => {
-                if let Some(a) = self.staged_attrs(&name).await? {
-                    return Ok(a);
-                }
-                // A file taken a short while ago still answers `stat` (clients
-                // such as paramiko's `put` check the size after closing).
                 let (source, since) = (format!("sftp:{}", self.retailer), crate::store::now_micros() - RECENT_MICROS);
                 let r = self.db(move |c| crate::store::documents::latest_receipt(c, &source, &name, since)).await?;
                 r.map(|(size, at)| file_attrs(u64::try_from(size).unwrap_or(0), false, micros_to_secs(at)))
@@ -313,10 +321,8 @@ impl Tree {
             }
             Node::OutFile(name) => {
                 let retailer = self.retailer.clone();
-                let all = self.db(move |c| outbox::waiting(c, &retailer)).await?;
-                all.into_iter()
-                    .find(|w| w.file_name == name)
-                    .map(|w| file_attrs(u64::try_from(w.size).unwrap_or(0), false, micros_to_secs(w.created_at)))
+                let w = self.db(move |c| outbox::waiting_one(c, &retailer, &name)).await?;
+                w.map(|w| file_attrs(u64::try_from(w.size).unwrap_or(0), false, micros_to_secs(w.created_at)))
                     .ok_or_else(no_such_file)
             }
             Node::Nowhere => Err(no_such_file()),
@@ -338,32 +344,29 @@ impl Tree {
                 Renamed::TargetExists => Err(failure("a file of that name exists")),
             };
         }
-        // Into place: the waiting file is taken into the ledger under its
-        // final name, and stops waiting once it is committed.
-        let (retailer, f) = (self.retailer.clone(), from.clone());
-        let Some(bytes) = self.db(move |c| crate::store::sftp::bytes(c, &retailer, &f)).await? else {
-            return Err(no_such_file());
-        };
-        self.ingest(&to, Upload::Bytes(bytes)).await?;
-        let (retailer, f) = (self.retailer.clone(), from.clone());
-        self.db(move |c| crate::store::sftp::remove(c, &retailer, &f)).await?;
+        // Into place: the waiting file's bytes become a document of the
+        // ledger under its final name, in one commit.
+        let (retailer, source, f, t) = (self.retailer.clone(), format!("sftp:{}", self.retailer), from, to.clone());
+        let r = self
+            .db(move |conn| {
+                conn.write(|c| {
+                    let Some((blob, _)) = crate::store::sftp::blob_of(c, &retailer, &f)? else { return Ok(None) };
+                    let streamed = blobs::describe(c, blob)?;
+                    crate::store::sftp::release(c, &retailer, &f)?;
+                    let arrival = Arrival {
+                        source: &source,
+                        name: &t,
+                        retailer: Some(&retailer),
+                        body: Body::Blob(&streamed),
+                        settled: true,
+                    };
+                    crate::pipeline::ingest(c, arrival).map(|x| Some((x, streamed.size)))
+                })
+            })
+            .await?;
+        let Some(((received, summary), size)) = r else { return Err(no_such_file()) };
+        self.taken(&to, size, &received, &summary);
         Ok(ok_status(id))
-    }
-}
-
-/// Where the bytes of a file to take come from.
-enum Upload {
-    File(PathBuf),
-    Bytes(Vec<u8>),
-}
-
-impl Upload {
-    fn bytes(self) -> crate::store::Result<Vec<u8>> {
-        match self {
-            Upload::File(p) => std::fs::read(&p)
-                .map_err(|e| crate::store::StoreError::Invalid(format!("reading the upload back: {e}"))),
-            Upload::Bytes(b) => Ok(b),
-        }
     }
 }
 
@@ -411,7 +414,7 @@ impl russh_sftp::server::Handler for Tree {
 
     async fn fstat(&mut self, id: u32, handle: String) -> Reply<Attrs> {
         let attrs = match self.handles.get(&handle) {
-            Some(Open::Upload(u)) => file_attrs(u.size, true, now_secs()),
+            Some(Open::Upload(u)) => file_attrs(u.size(), true, now_secs()),
             Some(Open::Download { bytes, mtime, .. }) => file_attrs(bytes.len() as u64, false, *mtime),
             Some(Open::Dir { attrs, .. }) => attrs.clone(),
             None => return Err(failure("invalid handle")),
@@ -508,32 +511,31 @@ impl russh_sftp::server::Handler for Tree {
                 if self.handles.len() >= MAX_HANDLES {
                     return Err(failure("too many open files"));
                 }
-                // A file waiting under this name is continued (resumed
-                // uploads) unless the client truncates it.
-                let (retailer, n) = (self.retailer.clone(), name.clone());
-                let staged = self.db(move |c| crate::store::sftp::bytes(c, &retailer, &n)).await?;
-                if staged.is_some() && pflags.contains(OpenFlags::EXCLUDE) {
-                    return Err(failure("a file of that name exists"));
+                if self.handles.values().filter(|h| matches!(h, Open::Upload(_))).count() >= MAX_UPLOADS {
+                    return Err(failure("too many files open for writing"));
                 }
-                let path = self.shared.temp_path();
-                let file = match std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        tracing::error!(path = %path.display(), "SFTP: creating an upload's temp file: {e}");
-                        return Err(failure("cannot store the file"));
+                let mut up = Upload::new(name.clone(), &self.shared);
+                // Only temporary names wait in the database. A file waiting
+                // under this name is continued (resumed uploads) unless the
+                // client truncates it.
+                if is_temp_name(&name) {
+                    let (retailer, n) = (self.retailer.clone(), name.clone());
+                    let keep = !pflags.contains(OpenFlags::TRUNCATE);
+                    let staged = self
+                        .db(move |c| match crate::store::sftp::blob_of(c, &retailer, &n)? {
+                            Some((blob, _)) if keep => Ok(Some(Some(blobs::read(c, blob)?))),
+                            Some(_) => Ok(Some(None)),
+                            None => Ok(None),
+                        })
+                        .await?;
+                    if staged.is_some() && pflags.contains(OpenFlags::EXCLUDE) {
+                        return Err(failure("a file of that name exists"));
                     }
-                };
-                let mut size = 0;
-                if let Some(bytes) = staged.filter(|_| !pflags.contains(OpenFlags::TRUNCATE)) {
-                    if let Err(e) = file.write_all_at(&bytes, 0) {
-                        let _ = std::fs::remove_file(&path);
-                        tracing::error!("SFTP: continuing a waiting upload: {e}");
-                        return Err(failure("cannot store the file"));
+                    if let Some(Some(bytes)) = staged {
+                        up.prefill(bytes);
                     }
-                    size = bytes.len() as u64;
                 }
-                self.shared.uploads.fetch_add(1, Ordering::SeqCst);
-                Open::Upload(Writing { name, path, file, size, too_big: false, shared: self.shared.clone() })
+                Open::Upload(Box::new(up))
             }
             Node::OutFile(name) => {
                 if writing {
@@ -558,19 +560,13 @@ impl russh_sftp::server::Handler for Tree {
     async fn write(&mut self, id: u32, handle: String, offset: u64, data: Vec<u8>) -> Reply<Status> {
         let max = self.shared.cfg.sftp.max_file_bytes;
         match self.handles.get_mut(&handle) {
-            Some(Open::Upload(u)) => {
-                let end = offset.saturating_add(data.len() as u64);
-                if end > max || u.too_big {
-                    u.too_big = true;
-                    return Err(failure(&format!("the file exceeds the {max}-byte limit; it will not be taken")));
+            Some(Open::Upload(u)) => match u.write(offset, &data, max).await {
+                Ok(()) => Ok(ok_status(id)),
+                Err(UploadError::TooBig) => {
+                    Err(failure(&format!("the file exceeds the {max}-byte limit; it will not be taken")))
                 }
-                if let Err(e) = u.file.write_all_at(&data, offset) {
-                    tracing::error!("SFTP: writing an upload: {e}");
-                    return Err(failure("cannot store the file"));
-                }
-                u.size = u.size.max(end);
-                Ok(ok_status(id))
-            }
+                Err(e) => Err(failure(&e.to_string())),
+            },
             Some(_) => Err(denied("not open for writing")),
             None => Err(failure("invalid handle")),
         }
@@ -602,21 +598,14 @@ impl russh_sftp::server::Handler for Tree {
                     tracing::warn!(retailer = %self.retailer, file = %u.name, max, "SFTP: oversized upload refused");
                     return Err(failure(&format!("the file exceeds the {max}-byte limit; it was not taken")));
                 }
-                let (name, path) = (u.name.clone(), u.path.clone());
-                // The upload stays counted (and its temp file in place)
-                // until it is committed.
-                let r = if is_temp_name(&name) {
-                    let (retailer, n) = (self.retailer.clone(), name.clone());
-                    self.db(move |c| {
-                        let bytes = Upload::File(path).bytes()?;
-                        crate::store::sftp::stage(c, &retailer, &n, &bytes)
-                    })
-                    .await
-                } else {
-                    self.ingest(&name, Upload::File(path)).await
-                };
-                drop(u);
-                r.map(|()| ok_status(id))
+                let name = u.name.clone();
+                match u.finish().await {
+                    Ok(fin) => self.commit(fin).await.map(|()| ok_status(id)),
+                    Err(e) => {
+                        tracing::warn!(retailer = %self.retailer, file = %name, "SFTP: upload not taken: {e}");
+                        Err(failure(&format!("{e}; the file was not taken")))
+                    }
+                }
             }
             Some(Open::Download { name, bytes, sent, .. }) => {
                 if sent > 0 {
