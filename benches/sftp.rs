@@ -231,6 +231,14 @@ fn start_sshd(work: &Path, client_pub: &str, mb: u64) -> (Kill, Peer) {
     (k, peer)
 }
 
+/// Writes out what earlier rows left in the page cache (uploads, dropgate's
+/// log) and gives the servers a moment to finish background work.
+fn settle() {
+    let _ = Command::new("sync").status();
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = Command::new("sync").status();
+}
+
 fn big_bytes(mb: u64) -> Vec<u8> {
     let n = usize::try_from(mb * 1024 * 1024).unwrap();
     let mut v = Vec::with_capacity(n);
@@ -344,7 +352,10 @@ fn main() {
         if !only.is_empty() && !only.split(',').any(|o| label.starts_with(o.trim())) {
             return;
         }
+        // Each row starts with the disk written out, and the servers idle.
+        settle();
         let a = f(&dropgate);
+        settle();
         let b = f(&openssh);
         rows.push((label, a, b, unit));
     };

@@ -630,6 +630,19 @@ fn sftp_with_paramiko() {
     );
     let seen: Value = serde_json::from_slice(&out.stdout).expect("JSON from the paramiko script");
 
+    // Out of order: in place. A gap, a rewrite of a stored part: refused, not taken.
+    let docs = env.i.json(&["documents", "list", "--limit", "1000"]);
+    let by_name = |n: &str| docs.as_array().unwrap().iter().find(|d| d["name"] == n).cloned();
+    let ooo = by_name("OOO.edi").expect("OOO.edi taken");
+    let raw = env.i.cmd().args(["documents", "show", &ooo["id"].to_string(), "--raw"]).output().unwrap();
+    assert_eq!(raw.stdout, b"HELLOWORLD");
+    assert!(by_name("GAP.edi").is_none() && by_name("BACK.edi").is_none(), "{docs}");
+    assert!(env.log().contains("bytes 0..100 of the file were never written"), "{}", env.log());
+    assert!(seen["rewrite"].as_str().unwrap().contains("stored already"), "{}", seen["rewrite"]);
+    assert!(env.log().contains("a write into the file was refused"), "{}", env.log());
+    assert_eq!(seen["too_long_closed"], true);
+    assert!(env.log().contains("a packet over the size limit; channel closed"), "{}", env.log());
+
     let pos = env.po_numbers();
     assert_eq!(pos.len(), 153, "150 + PYONE01-02 + PYTWO01");
     assert!(pos.contains(&"PYONE02".to_string()) && pos.contains(&"PYTWO01".to_string()));

@@ -9,6 +9,7 @@ the Rust side to compare with the store.
 import errno
 import io
 import json
+import struct
 import sys
 import time
 
@@ -78,6 +79,24 @@ with s.open("/inbound/T.tmp", "a") as f:
     assert f.stat().st_size >= 0
 s.remove("/inbound/T.tmp")
 
+# Writes out of order are put in place; a gap or a write into a part
+# already stored (the tests' chunks are 16 KiB) is refused, nothing taken
+# (paramiko does not report a failed close: the log and the ledger say).
+with s.open("/inbound/OOO.edi", "w", bufsize=0) as f:
+    f.seek(5)
+    f.write(b"WORLD")
+    f.seek(0)
+    f.write(b"HELLO")
+gap = s.open("/inbound/GAP.edi", "w", bufsize=0)
+gap.seek(100)
+gap.write(b"after a hole")
+gap.close()
+back = s.open("/inbound/BACK.edi", "w", bufsize=0)
+back.write(b"a" * 40000)
+back.seek(0)
+seen["rewrite"] = fails(lambda: back.write(b"b"))
+back.close()
+
 # Refusals, with their codes.
 refused(lambda: s.mkdir("/inbound/sub"), errno.EACCES)
 refused(lambda: s.rmdir("/outbound"), errno.EACCES)
@@ -107,6 +126,24 @@ s.remove("/outbound/" + first)
 refused(lambda: s.stat("/outbound/" + first), errno.ENOENT)
 refused(lambda: s.remove("/outbound/" + first), errno.ENOENT)
 s.close()
+t.close()
+
+# A packet longer than the limit ends the channel (before anything is read into it).
+t, _ = connect("acme", pkey=key)
+chan = t.open_session()
+chan.invoke_subsystem("sftp")
+chan.sendall(struct.pack(">IBI", 5, 1, 3))
+version = chan.recv(4096)
+assert version[4] == 2, version
+chan.sendall(struct.pack(">IB", 10_000_000, 6) + b"x" * 1000)
+chan.settimeout(10)
+rest = b""
+while True:
+    got = chan.recv(4096)
+    if not got:
+        break
+    rest += got
+seen["too_long_closed"] = chan.closed or chan.exit_status_ready() or rest == b""
 t.close()
 
 # A password login; a wrong password, an unknown user.

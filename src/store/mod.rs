@@ -214,6 +214,7 @@ impl Conn {
                 let restored = with_conn!(self, c => c.batch_execute("PRAGMA synchronous = FULL"));
                 let v = r?;
                 restored?;
+                UNSYNCED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Ok(v)
             }
             Conn::Pg(_) => self.write(|conn| {
@@ -378,10 +379,15 @@ impl Store {
 /// Commits since the start, counted by [`Conn::write`]: tells the
 /// checkpointer whether, and how recently, anything was written.
 static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Commits that did not wait for the disk (SQLite).
+static UNSYNCED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// Copies SQLite's write-ahead log into the database on a connection of its
-/// own: once writes have paused for a moment, and at least every few
-/// seconds while they go on. Never holds up a commit.
+/// Looks after SQLite's write-ahead log, on a thread of its own, so that no
+/// commit waits for it: copies the log into the database on a connection of
+/// its own once writes have paused for a moment (and at least every few
+/// seconds while they go on); and, while unsynced commits go on (a large
+/// upload arriving), writes the log to disk every tenth of a second, so
+/// that the commit that ends them has little left to wait for.
 pub struct Checkpointer {
     url: String,
 }
@@ -392,16 +398,37 @@ impl Checkpointer {
     /// Copied at least this often while writes go on.
     const AT_LEAST: Duration = Duration::from_secs(10);
 
+    /// The log's file, for syncing it.
+    fn wal_path(&self) -> Option<std::path::PathBuf> {
+        let path = self.url.strip_prefix("sqlite://").or_else(|| self.url.strip_prefix("sqlite:"))?;
+        (path != ":memory:").then(|| std::path::PathBuf::from(format!("{path}-wal")))
+    }
+
     /// Runs until `stop` is set; a last checkpoint before returning.
     pub fn run(self, stop: &std::sync::atomic::AtomicBool) {
         use std::sync::atomic::Ordering;
         let mut conn = None;
+        let mut wal: Option<std::fs::File> = None;
+        let mut unsynced = UNSYNCED.load(Ordering::Relaxed);
         let mut seen = COMMITS.load(Ordering::Relaxed);
         let mut changed_at = std::time::Instant::now();
         let mut done_at = std::time::Instant::now();
         let mut dirty = true;
         loop {
             let stopping = stop.load(Ordering::SeqCst);
+            let u = UNSYNCED.load(Ordering::Relaxed);
+            if u != unsynced {
+                unsynced = u;
+                if wal.is_none() {
+                    wal = self.wal_path().and_then(|p| std::fs::File::open(p).ok());
+                }
+                if let Some(f) = &wal {
+                    if let Err(e) = f.sync_data() {
+                        tracing::warn!("syncing the write-ahead log: {e}");
+                        wal = None;
+                    }
+                }
+            }
             let now = COMMITS.load(Ordering::Relaxed);
             if now != seen {
                 seen = now;

@@ -14,12 +14,14 @@ CREATE TABLE blobs (
 -- Only incomplete blobs are indexed: the sweep looks for them.
 CREATE INDEX blobs_open ON blobs (touched_at) WHERE NOT complete;
 
+-- A rowid table: a search of a WITHOUT ROWID table reads the whole of
+-- each large row it compares with.
 CREATE TABLE blob_chunks (
     blob_id BIGINT NOT NULL REFERENCES blobs (id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     bytes BLOB NOT NULL,
     PRIMARY KEY (blob_id, seq)
-) WITHOUT ROWID;
+);
 
 -- Documents: their bytes move into blobs of the same id.
 INSERT INTO blobs (id, size, complete, touched_at) SELECT id, size, 1, received_at FROM documents;

@@ -6,12 +6,13 @@
 //! database (see [`tree`]): `/inbound` takes its files into the ledger when
 //! they are closed, `/outbound` holds the documents waiting for it.
 //!
-//! Each connection runs on the `serve` runtime; database work runs in
-//! `spawn_blocking`. On shutdown the listener stops accepting, new uploads
+//! Each connection runs on the `serve` runtime as one task; its SFTP
+//! requests are answered inside it (see [`channel`]); database work runs
+//! in `spawn_blocking`. On shutdown the listener stops accepting, new uploads
 //! are refused, and uploads in flight get a few seconds to finish.
 
 pub mod auth;
-mod guard;
+mod channel;
 mod tree;
 mod upload;
 
@@ -332,6 +333,7 @@ impl Listener {
                 authed: authed.clone(),
                 key_failure_counted: false,
                 channels: HashMap::new(),
+                sftp: HashMap::new(),
             };
             let (ssh, auth_timeout) = (ssh.clone(), Duration::from_secs(shared.cfg.sftp.auth_timeout_secs.max(1)));
             tasks.spawn(async move {
@@ -398,7 +400,10 @@ struct SshSession {
     /// A rejected key counts once per connection towards a ban (clients
     /// try each of their keys in turn).
     key_failure_counted: bool,
+    /// Session channels opened, before they ask for a subsystem.
     channels: HashMap<ChannelId, Channel<Msg>>,
+    /// Channels running SFTP.
+    sftp: HashMap<ChannelId, channel::SftpChannel>,
 }
 
 impl SshSession {
@@ -540,7 +545,7 @@ impl russh::server::Handler for SshSession {
         reply: russh::server::ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if self.channels.len() >= 4 {
+        if self.channels.len() + self.sftp.len() >= 4 {
             return Ok(()); // dropping the reply refuses the channel
         }
         self.channels.insert(channel.id(), channel);
@@ -549,7 +554,25 @@ impl russh::server::Handler for SshSession {
     }
 
     async fn channel_eof(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
+        self.sftp.remove(&channel);
+        self.channels.remove(&channel);
         session.close(channel)?;
+        Ok(())
+    }
+
+    async fn channel_close(&mut self, channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
+        self.sftp.remove(&channel);
+        self.channels.remove(&channel);
+        Ok(())
+    }
+
+    async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+        let Some(sftp) = self.sftp.get_mut(&channel) else { return Ok(()) };
+        if let channel::Fed::TooLong(len) = sftp.feed(data, session, channel).await {
+            tracing::warn!(peer = %self.peer, len, max = MAX_SFTP_PACKET, "SFTP: a packet over the size limit; channel closed");
+            self.sftp.remove(&channel);
+            session.close(channel)?;
+        }
         Ok(())
     }
 
@@ -573,15 +596,14 @@ impl russh::server::Handler for SshSession {
             session.channel_failure(id)?;
             return Ok(());
         };
-        let Some(channel) = self.channels.remove(&id) else {
+        // The channel's data now comes to `data` above.
+        if self.channels.remove(&id).is_none() {
             session.channel_failure(id)?;
             return Ok(());
-        };
+        }
         session.channel_success(id)?;
         let tree = tree::Tree::new(self.shared.clone(), retailer, self.peer);
-        let stream = guard::FramingGuard::new(channel.into_stream(), MAX_SFTP_PACKET);
-        let cfg = russh_sftp::server::Config { max_client_packet_len: MAX_SFTP_PACKET };
-        russh_sftp::server::run_with_config(stream, tree, cfg).await;
+        self.sftp.insert(id, channel::SftpChannel::new(tree, MAX_SFTP_PACKET));
         Ok(())
     }
 }

@@ -38,6 +38,8 @@ pub(crate) enum UploadError {
     TooFarAhead,
     /// The file has a gap that was never written.
     Gap(u64, u64),
+    /// A write was refused before: the file is not what the client meant.
+    Refused,
     /// The database failed.
     Store(String),
 }
@@ -51,6 +53,7 @@ impl std::fmt::Display for UploadError {
             }
             UploadError::TooFarAhead => write!(f, "too many writes out of order; upload in order"),
             UploadError::Gap(from, to) => write!(f, "bytes {from}..{to} of the file were never written"),
+            UploadError::Refused => write!(f, "a write into the file was refused"),
             UploadError::Store(e) => write!(f, "{e}"),
         }
     }
@@ -103,6 +106,8 @@ pub(crate) struct Upload {
     pub too_big: bool,
     /// A chunk could not be stored: the upload cannot complete.
     broken: bool,
+    /// A write was refused: the upload is not taken.
+    refused: bool,
 }
 
 /// A closed upload, ready to be committed.
@@ -146,6 +151,7 @@ impl Upload {
             last_flush: Instant::now(),
             too_big: false,
             broken: false,
+            refused: false,
         }
     }
 
@@ -168,10 +174,12 @@ impl Upload {
             return Err(UploadError::TooBig);
         }
         if offset < self.stored {
+            self.refused = true;
             return Err(UploadError::Rewrite(offset));
         }
         if offset > self.stored + self.buf.len() as u64 {
             if self.ahead_bytes + data.len() > MAX_AHEAD {
+                self.refused = true;
                 return Err(UploadError::TooFarAhead);
             }
             self.ahead_bytes += data.len();
@@ -271,6 +279,9 @@ impl Upload {
 
     /// The client closed the file: everything but the commit.
     pub async fn finish(mut self) -> Result<Finished, UploadError> {
+        if self.refused {
+            return Err(UploadError::Refused);
+        }
         if let Some((&at, _)) = self.ahead.first_key_value() {
             return Err(UploadError::Gap(self.stored + self.buf.len() as u64, at));
         }
