@@ -6,6 +6,7 @@ mod init;
 mod inspect;
 mod orders;
 mod retailer;
+mod slips;
 mod stock;
 mod table;
 
@@ -59,6 +60,9 @@ pub enum Command {
     /// Documents leaving: acknowledgements, 855s… and their delivery state.
     #[command(subcommand)]
     Outbox(documents::OutboxCmd),
+    /// Packing slips in the retailers' brand: print a wave, preview one.
+    #[command(subcommand)]
+    Slips(slips::SlipsCmd),
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Orders(c) => orders::run(&cli.config, c),
         Command::Documents(c) => documents::run(&cli.config, c),
         Command::Outbox(c) => documents::run_outbox(&cli.config, c),
+        Command::Slips(c) => slips::run(&cli.config, c),
     }
 }
 
