@@ -62,7 +62,7 @@ pub struct Content {
     pub gift: Option<String>,
     pub messages: Vec<String>,
     pub columns: Vec<Col>,
-    /// The price columns' currency, e.g. "USD", shown in their headings.
+    /// The prices' currency, e.g. "USD", shown with the total.
     pub currency: Option<String>,
     pub rows: Vec<Row>,
     /// "Items: 7" and, with prices, the total.
@@ -142,14 +142,20 @@ impl Content {
         }
         let service = {
             let parts: Vec<String> = [
-                look.phone.as_ref().map(|p| format!("call {p}")),
+                look.phone.as_ref().map(|p| format!("Call {p}")),
                 look.email.as_ref().map(|e| format!("e-mail {e}")),
                 look.url.as_ref().map(|u| format!("visit {u}")),
             ]
             .into_iter()
             .flatten()
             .collect();
-            (!parts.is_empty()).then(|| format!("Questions about your order? {}.", join_or(&parts)))
+            (!parts.is_empty()).then(|| {
+                let mut text = join_or(&parts);
+                if let Some(first) = text.get(..1) {
+                    text = format!("{}{}", first.to_uppercase(), &text[1..]);
+                }
+                format!("Questions about your order? {text}.")
+            })
         };
         let mut c = Content {
             brand: look.name.clone(),

@@ -98,12 +98,9 @@ footer{{border-top:1px solid {accent};margin-top:8px;padding-top:8px;display:fle
 
     h.push_str("<table>\n<thead><tr>");
     for col in &c.columns {
-        let mut label = col.label().to_string();
-        if let (Col::Price | Col::Amount, Some(cur)) = (col, &c.currency) {
-            label = format!("{label} ({cur})");
-        }
+        let label = col.label();
         let class = if col.numeric() { " class=\"num\"" } else { "" };
-        let _ = write!(h, "<th{class}>{}</th>", esc(&label));
+        let _ = write!(h, "<th{class}>{}</th>", esc(label));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for r in &c.rows {

@@ -323,7 +323,7 @@ fn addresses(cx: &mut Ctx<'_>, c: &Content) -> Block {
     let has_return = !c.return_to.is_empty();
     let widths: Vec<f32> = if has_return {
         let avail = w - 2.0 * gap;
-        vec![avail * 0.37, avail * 0.27, avail * 0.36]
+        vec![avail * 0.35, avail * 0.27, avail * 0.38]
     } else {
         let avail = w - gap;
         vec![avail * 0.5, avail * 0.5]
@@ -351,7 +351,9 @@ fn addresses(cx: &mut Ctx<'_>, c: &Content) -> Block {
     // Order facts: label and value side by side.
     let ow = *widths.last().unwrap_or(&200.0);
     let mut y = top + label(cx, &mut ops, "Order", x, top, ow);
-    let kw = (ow * 0.42).min(84.0);
+    let face = Ctx::face(Weight::Regular);
+    let widest = c.order_info.iter().map(|(k, _)| face.width(k, SMALL)).fold(0.0, f32::max);
+    let kw = (widest + 8.0).min(ow * 0.45);
     let muted = cx.muted;
     for (i, (k, v)) in c.order_info.iter().enumerate() {
         let hk = cx.para(&mut ops, k, x, y + 0.8, kw - 4.0, Weight::Regular, SMALL, muted, Align::Left);
@@ -397,7 +399,7 @@ fn columns(cx: &Ctx<'_>, c: &Content) -> Vec<(Col, f32, f32)> {
     let fixed = |col: Col| match col {
         Col::Ordered => 46.0,
         Col::Shipped => 48.0,
-        Col::Item => (w * 0.22).clamp(96.0, 124.0),
+        Col::Item => (w * 0.2).clamp(92.0, 112.0),
         Col::Price => 56.0,
         Col::Amount => 62.0,
         Col::Description => 0.0,
@@ -423,10 +425,7 @@ fn table_head(cx: &mut Ctx<'_>, c: &Content) -> Block {
     ops.push(Op::Rect { x: MARGIN_X, y: 0.0, w: cx.width, h, color: cx.accent.tint(0.86) });
     let text = cx.text;
     for (col, x, w) in columns(cx, c) {
-        let mut label = col.label().to_uppercase();
-        if let (Col::Price | Col::Amount, Some(cur)) = (col, &c.currency) {
-            label = format!("{label} ({cur})");
-        }
+        let label = col.label().to_uppercase();
         let align = if col.numeric() { Align::Right } else { Align::Left };
         let lines = cx.lines_max(&label, Weight::Bold, LABEL, w - 2.0 * CELL_PAD, 1);
         place(
@@ -446,7 +445,7 @@ fn table_head(cx: &mut Ctx<'_>, c: &Content) -> Block {
 
 fn row(cx: &mut Ctx<'_>, c: &Content, r: &super::content::Row) -> Block {
     let mut ops = Vec::new();
-    let top = 5.0;
+    let top = 3.5;
     let mut bottom: f32 = top;
     let (text, muted, accent) = (cx.text, cx.muted, cx.accent);
     for (col, x, w) in columns(cx, c) {
@@ -477,7 +476,7 @@ fn row(cx: &mut Ctx<'_>, c: &Content, r: &super::content::Row) -> Block {
         };
         bottom = bottom.max(top + h);
     }
-    let height = bottom + 5.0;
+    let height = bottom + 3.5;
     ops.push(Op::Rect { x: MARGIN_X, y: height - 0.6, w: cx.width, h: 0.6, color: cx.rule });
     Block { height, ops, keep: true, keep_with_next: false, table: true }
 }

@@ -99,8 +99,15 @@ fn is_space(text: &str, g: &KrillaGlyph) -> bool {
     text.get(g.text_range.clone()).is_some_and(|s| !s.is_empty() && s.chars().all(char::is_whitespace))
 }
 
-fn soft_break_after(text: &str, g: &KrillaGlyph) -> bool {
-    text.get(g.text_range.clone()).is_some_and(|s| matches!(s, "-" | "/" | "–" | "—" | "@" | "_" | "."))
+/// A line may end after a hyphen or dash, as after a space.
+fn hyphen(text: &str, g: &KrillaGlyph) -> bool {
+    text.get(g.text_range.clone()).is_some_and(|s| matches!(s, "-" | "–" | "—"))
+}
+
+/// Inside a word too long for the line (an e-mail address, a URL, a long
+/// item number), these are better places to break than any letter.
+fn in_word_break(text: &str, g: &KrillaGlyph) -> bool {
+    text.get(g.text_range.clone()).is_some_and(|s| matches!(s, "/" | "@" | "_" | "." | "," | ";"))
 }
 
 fn break_para(text: &str, glyphs: &[KrillaGlyph], size: f32, width: f32, out: &mut Vec<Line>) {
@@ -117,7 +124,8 @@ fn break_para(text: &str, glyphs: &[KrillaGlyph], size: f32, width: f32, out: &m
         let mut end = start;
         // Where the line may end (exclusive) and the next one start.
         let mut at_space: Option<usize> = None;
-        let mut at_soft: Option<usize> = None;
+        let mut at_hyphen: Option<usize> = None;
+        let mut at_punct: Option<usize> = None;
         while end < n {
             let g = &glyphs[end];
             let space = is_space(text, g);
@@ -129,8 +137,12 @@ fn break_para(text: &str, glyphs: &[KrillaGlyph], size: f32, width: f32, out: &m
                 break;
             }
             x += adv;
-            if !space && soft_break_after(text, g) && end + 1 < n {
-                at_soft = Some(end + 1);
+            if !space && end + 1 < n {
+                if hyphen(text, g) {
+                    at_hyphen = Some(end + 1);
+                } else if in_word_break(text, g) {
+                    at_punct = Some(end + 1);
+                }
             }
             end += 1;
         }
@@ -138,10 +150,11 @@ fn break_para(text: &str, glyphs: &[KrillaGlyph], size: f32, width: f32, out: &m
             out.push(make_line(text, &glyphs[start..n]));
             break;
         }
-        let (cut, next) = match (at_space, at_soft) {
-            (Some(s), Some(f)) if f > s => (f, f),
-            (Some(s), _) if s > start => (s, s + 1),
-            (_, Some(f)) if f > start => (f, f),
+        let (cut, next) = match (at_space.filter(|s| *s > start), at_hyphen.filter(|h| *h > start), at_punct) {
+            (Some(s), Some(h), _) if h > s => (h, h),
+            (Some(s), _, _) => (s, s + 1),
+            (None, Some(h), _) => (h, h),
+            (None, None, Some(p)) if p > start => (p, p),
             _ => {
                 // Between characters: never inside a cluster (a letter and its accent).
                 let mut c = end;
