@@ -319,6 +319,69 @@ fn a_wave_reads_back_with_poppler_and_zbar() {
     assert!(!barcodes(&files[0]).iter().any(|(k, _)| k == "QR-Code"), "no QR unless the brand asks");
 }
 
+/// The first purchase order of an 850 fixture, as the reader makes it.
+fn fixture_po(name: &str) -> dropgate::domain::PurchaseOrder {
+    let parsed = dropgate::formats::x12::reader::read(&common::fixture_bytes(&format!("third_party/x12/{name}")));
+    parsed
+        .interchanges
+        .iter()
+        .flat_map(|i| &i.groups)
+        .flat_map(|g| &g.sets)
+        .find_map(|s| match &s.document {
+            dropgate::formats::x12::Document::PurchaseOrder(po) => Some((**po).clone()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn accepted(po: &dropgate::domain::PurchaseOrder) -> Vec<slip::LineState> {
+    po.lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let q = l.quantity.whole_units().unwrap_or(1);
+            slip::LineState { position: i + 1, ordered: q, accepted: q, ..Default::default() }
+        })
+        .collect()
+}
+
+#[test]
+fn a_slip_from_a_real_drop_ship_850() {
+    let po = fixture_po("850_4010_newedi_amazon_dropship_DS_N1_LW_N9_MSG_CTP_PUR.edi");
+    let mut states = accepted(&po);
+    states[1].accepted = 1;
+    states[1].backordered = 1;
+    let s = Slip::from_order(&po, &states, &Default::default());
+    assert_eq!(s.po_number, "T7Fd9Zn54");
+    assert_eq!(s.customer_order.as_deref(), Some("111-3973054-1555434"), "REF*OQ");
+    assert_eq!(s.ship_method.as_deref(), Some("UPS_GR_RES"), "TD503 when there is no routing text");
+    assert_eq!(s.ship_to, ["Charlie Smith", "Darla Smith", "11254 Main St", "Suite 112", "Seattle, WA 98104"]);
+    assert_eq!(s.messages.len(), 3, "the N9*ZZ messages of a drop-ship order are for the slip");
+    assert!(s.messages[0].contains("This shipment completes your order."));
+    assert_eq!(s.lines[0].item.as_deref(), Some("1617"));
+    assert_eq!(s.lines[0].description.as_deref(), Some("Wide Tracker Activity Walker"), "line MSG as description");
+    assert_eq!(s.lines[0].price, Amount::parse("19.99"), "CTP PUR, the consumer's price");
+    assert_eq!((s.lines[1].shipped, s.lines[1].backordered), (1, 1));
+    // PO104 (18.04, 54.42, 18) is what the retailer pays: never on the slip.
+    let mut look = acme(None);
+    look.show_prices = true;
+    let mut redacted = Vec::new();
+    let html = slip::html::render(&s, &look, &[], &mut redacted);
+    for wholesale in ["18.04", "54.42", "54.00", "18.00"] {
+        assert!(!html.contains(wholesale), "{wholesale} on the slip");
+    }
+    assert!(html.contains("19.99") && html.contains("59.99"));
+    look.show_prices = false;
+    let html = slip::html::render(&s, &look, &[], &mut redacted);
+    assert!(!html.contains("19.99"), "no prices unless the brand shows them");
+
+    // Safeway's N9*AH terms are not for the consumer; its vendor numbers are not the retailer's.
+    let po = fixture_po("850_4010_bots_safeway_CTP_SAC_MSG_trailing_blank_lines.edi");
+    let s = Slip::from_order(&po, &accepted(&po), &Default::default());
+    assert!(s.messages.is_empty(), "{:?}", s.messages);
+    assert!(s.lines.iter().all(|l| l.description.is_some()), "PID descriptions");
+}
+
 #[test]
 fn nothing_leaves_the_page() {
     for paper in [Paper::Letter, Paper::A4] {

@@ -424,9 +424,11 @@ fn print(cfg: &Config, conn: &mut Conn, a: &PrintArgs) -> anyhow::Result<i32> {
                 }
                 let per: Vec<String> = per.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 println!(
-                    "{}{} slips on {pages} pages to {target} ({})",
+                    "{}{} slip{} on {pages} page{} to {target} ({})",
                     if reprint { "reprinted: " } else { "" },
                     report.len(),
+                    plural(report.len()),
+                    plural(*pages),
                     per.join(", ")
                 );
                 let mut t = Table::new(&["RETAILER", "PO", "SHIP TO", "LINES", "UNITS", "PAGES", "PICK"]);

@@ -134,12 +134,12 @@ impl Slip {
     }
 }
 
-/// The ship method as the retailer wrote it: TD505 routing, else the
-/// service level, else the carrier code.
+/// The ship method as the retailer wrote it: the TD505 routing text, else
+/// the carrier's code (TD503), else the service level code.
 fn ship_method(po: &PurchaseOrder) -> Option<String> {
     po.carriers
         .iter()
-        .find_map(|c| c.routing.as_deref().or(c.service_level.as_deref()).or(c.scac.as_deref()))
+        .find_map(|c| c.routing.as_deref().or(c.scac.as_deref()).or(c.service_level.as_deref()))
         .filter(|s| !s.trim().is_empty())
         .map(str::to_string)
 }
