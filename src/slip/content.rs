@@ -92,8 +92,10 @@ impl Content {
         if let Some(m) = &slip.ship_method {
             order_info.push(("Ship method", m.clone()));
         }
+        // A gift is packed without prices, whatever the brand says.
+        let show_prices = look.show_prices && slip.gift_message.is_none();
         let mut columns = vec![Col::Ordered, Col::Shipped, Col::Item, Col::Description];
-        if look.show_prices {
+        if show_prices {
             columns.extend([Col::Price, Col::Amount]);
         }
         let mut total: i64 = 0;
@@ -114,7 +116,7 @@ impl Content {
                 if l.not_shipped > 0 {
                     marks.push(format!("Not shipped: {} — cancelled", l.not_shipped));
                 }
-                let (price, amount) = match (look.show_prices, l.price) {
+                let (price, amount) = match (show_prices, l.price) {
                     (true, Some(p)) => {
                         let a = p.checked_mul(Amount::from_units(l.shipped));
                         if let Some(a) = a {
@@ -168,7 +170,7 @@ impl Content {
             gift: slip.gift_message.clone(),
             messages: slip.messages.clone(),
             columns,
-            currency: slip.currency.clone().filter(|_| look.show_prices),
+            currency: slip.currency.clone().filter(|_| show_prices),
             rows,
             totals,
             service,
@@ -319,6 +321,31 @@ mod tests {
         );
         assert_eq!(remove_phrase("Hiddenness", "Hidden"), None);
         assert_eq!(remove_phrase("Ölmühle Süd GmbH Öl", "ölmühle süd gmbh").as_deref(), Some("Öl"));
+    }
+
+    fn priced() -> (Slip, Look) {
+        let brand = crate::retailer::Brand { show_prices: true, ..Default::default() };
+        let look = Look::new("Acme", &brand, None);
+        let line =
+            super::super::SlipLine { ordered: 2, shipped: 2, price: Amount::parse("19.99"), ..Default::default() };
+        (Slip { po_number: "P1".into(), lines: vec![line], currency: Some("USD".into()), ..Slip::default() }, look)
+    }
+
+    #[test]
+    fn prices_only_when_asked_and_never_on_a_gift() {
+        let (mut slip, mut look) = priced();
+        let c = Content::new(&slip, &look, &[], &mut Vec::new());
+        assert_eq!(c.columns.last(), Some(&Col::Amount));
+        assert_eq!((c.rows[0].price.as_str(), c.rows[0].amount.as_str()), ("19.99", "39.98"));
+        assert_eq!(c.totals.last(), Some(&("Total", "39.98".to_string())));
+        slip.gift_message = Some("Enjoy!".into());
+        let c = Content::new(&slip, &look, &[], &mut Vec::new());
+        assert_eq!(c.columns.last(), Some(&Col::Description));
+        assert!(c.rows[0].price.is_empty() && c.totals.len() == 1 && c.currency.is_none());
+        slip.gift_message = None;
+        look.show_prices = false;
+        let c = Content::new(&slip, &look, &[], &mut Vec::new());
+        assert!(c.rows[0].price.is_empty() && c.totals.len() == 1);
     }
 
     #[test]
