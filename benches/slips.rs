@@ -43,7 +43,7 @@ fn slip(k: usize) -> Slip {
             "Springfield, IL 62701".into(),
         ],
         lines,
-        gift_message: (k % 10 == 0).then(|| "Happy birthday! With love from all of us.".to_string()),
+        gift_message: k.is_multiple_of(10).then(|| "Happy birthday! With love from all of us.".to_string()),
         ..Slip::default()
     }
 }

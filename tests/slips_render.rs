@@ -226,7 +226,7 @@ fn a_wave_reads_back_with_poppler_and_zbar() {
     let pages = wave.pages();
     let pdf = dir.path().join("wave.pdf");
     std::fs::write(&pdf, wave.finish().unwrap()).unwrap();
-    keep(&[pdf.clone()]);
+    keep(std::slice::from_ref(&pdf));
 
     for p in &placed {
         assert!(p.missing.is_empty(), "every character has a glyph: {:?}", p.missing);

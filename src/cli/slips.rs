@@ -7,7 +7,8 @@ use crate::retailer::Profile;
 use crate::slip::{self, LineState, Logo, Look, Slip, Wave};
 use crate::store::orders::{LineRow, OrderFilter, OrderRow};
 use crate::store::slips::{self as store_slips, Printed, AWAITING, REPRINTABLE};
-use crate::store::{orders, retailers, stock, Conn};
+use crate::store::stock::{self, ProductInfo};
+use crate::store::{orders, retailers, Conn};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
@@ -155,11 +156,7 @@ struct Ready {
 /// Reading the 850 bytes again would depend on today's reader, would have
 /// to find the one set again in a file of many, and would not know the
 /// changes.
-fn ready(
-    order: OrderRow,
-    lines: Vec<LineRow>,
-    products: &HashMap<String, (Option<String>, Option<String>)>,
-) -> anyhow::Result<Ready> {
+fn ready(order: OrderRow, lines: Vec<LineRow>, products: &HashMap<String, ProductInfo>) -> anyhow::Result<Ready> {
     let po: PurchaseOrder = serde_json::from_str(&order.detail).with_context(|| {
         format!(
             "order {} (PO {} from {}): its stored purchase order cannot be read",
@@ -180,7 +177,7 @@ fn ready(
         })
         .collect();
     let descriptions: HashMap<String, String> =
-        products.iter().filter_map(|(s, (d, _))| d.clone().map(|d| (s.clone(), d))).collect();
+        products.iter().filter_map(|(s, p)| p.description.clone().map(|d| (s.clone(), d))).collect();
     let slip = Slip::from_order(&po, &states, &descriptions);
     // The pick key: where the first item in the box is picked from, else its SKU.
     let first = lines
@@ -189,15 +186,12 @@ fn ready(
         .or_else(|| lines.iter().find(|l| l.sku.is_some()));
     let pick = first.and_then(|l| {
         let sku = l.sku.clone()?;
-        Some(products.get(&sku).and_then(|(_, loc)| loc.clone()).unwrap_or(sku))
+        Some(products.get(&sku).and_then(|p| p.location.clone()).unwrap_or(sku))
     });
     Ok(Ready { order, lines, slip, pick })
 }
 
-fn products_of(
-    conn: &mut Conn,
-    rows: &[(OrderRow, Vec<LineRow>)],
-) -> anyhow::Result<HashMap<String, (Option<String>, Option<String>)>> {
+fn products_of(conn: &mut Conn, rows: &[(OrderRow, Vec<LineRow>)]) -> anyhow::Result<HashMap<String, ProductInfo>> {
     let mut skus: Vec<&str> = rows.iter().flat_map(|(_, ls)| ls.iter().filter_map(|l| l.sku.as_deref())).collect();
     skus.sort_unstable();
     skus.dedup();
@@ -445,7 +439,9 @@ fn print(cfg: &Config, conn: &mut Conn, a: &PrintArgs) -> anyhow::Result<i32> {
                 }
                 t.print();
                 if !reprint {
-                    println!("{} orders are now {}", report.len(), store_slips::SLIP_PRINTED);
+                    let n = report.len();
+                    let verb = if n == 1 { "order is" } else { "orders are" };
+                    println!("{n} {verb} now {}", store_slips::SLIP_PRINTED);
                 }
             }
             None if no_slip.is_empty() && problems.is_empty() => println!("no orders are waiting for a packing slip"),

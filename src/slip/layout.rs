@@ -678,7 +678,7 @@ fn paginate(blocks: Vec<Block>, head: &Block, ph: f32) -> Vec<Vec<Op>> {
         }
         // Cut it: the largest cut that fits the room left.
         let room = bottom - y;
-        let cut = cuts(&b).into_iter().filter(|c| *c <= room + 0.01).last();
+        let cut = cuts(&b).into_iter().rfind(|c| *c <= room + 0.01);
         match cut {
             Some(cut) if cut > 0.0 => {
                 let (top, rest) = split(b, cut);

@@ -64,9 +64,12 @@ pub fn pdf(slip: &Slip, look: &Look, paper: Paper, hidden: Vec<String>) -> Resul
     Ok((w.finish()?, placed))
 }
 
-/// The layout's page boxes, for checks: every operation of every page as
-/// (x, y, w, h), and the page size.
-pub fn boxes(slip: &Slip, look: &Look, paper: Paper) -> (Vec<Vec<(f32, f32, f32, f32)>>, (f32, f32)) {
+/// A drawn thing's box on its page: x, y (from the top), width, height, in points.
+pub type OpBox = (f32, f32, f32, f32);
+
+/// The layout's page boxes, for checks: every operation of every page,
+/// and the page size.
+pub fn boxes(slip: &Slip, look: &Look, paper: Paper) -> (Vec<Vec<OpBox>>, (f32, f32)) {
     let mut redacted = Vec::new();
     let c = content::Content::new(slip, look, &[], &mut redacted);
     let laid = layout::lay_out(&c, look, paper);

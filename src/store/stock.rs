@@ -147,15 +147,23 @@ pub fn list(conn: &mut Conn, sku_prefix: Option<&str>) -> Result<Vec<StockRow>> 
     })?)
 }
 
+/// What the catalogue says of a product, for packing slips.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProductInfo {
+    pub description: Option<String>,
+    /// Where it is picked from.
+    pub location: Option<String>,
+}
+
 /// Catalogue text and pick location of each SKU given (those known).
-pub fn products(conn: &mut Conn, skus: &[&str]) -> Result<HashMap<String, (Option<String>, Option<String>)>> {
+pub fn products(conn: &mut Conn, skus: &[&str]) -> Result<HashMap<String, ProductInfo>> {
     let mut out = HashMap::new();
     for chunk in skus.chunks(500) {
         let rows: Vec<(String, Option<String>, Option<String>)> = with_conn!(conn, c => p::products
             .select((p::sku, p::description, p::location))
             .filter(p::sku.eq_any(chunk))
             .load(c))?;
-        out.extend(rows.into_iter().map(|(s, d, l)| (s, (d, l))));
+        out.extend(rows.into_iter().map(|(s, description, location)| (s, ProductInfo { description, location })));
     }
     Ok(out)
 }
