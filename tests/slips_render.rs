@@ -416,6 +416,53 @@ fn text_without_a_glyph_is_reported() {
 }
 
 #[test]
+fn a_po_number_a_barcode_cannot_carry() {
+    let mut s = one_line();
+    s.po_number = "PO-Zoë-7".into();
+    let (bytes, placed) = slip::pdf(&s, &acme(None), Paper::Letter, vec![]).unwrap();
+    assert!(placed.no_barcode && placed.missing.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("s.pdf");
+    std::fs::write(&pdf, bytes).unwrap();
+    assert!(
+        tool("pdftotext", &[pdf.to_str().unwrap(), "-"]).contains("Order no. PO-Zoë-7"),
+        "the number in words instead"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 40, ..Default::default() })]
+
+    /// Whatever a purchase order carries, a slip lays out without a panic
+    /// and nothing leaves the page.
+    #[test]
+    fn any_text_lays_out_inside_the_page(
+        name in "\\PC{0,200}",
+        street in "[ -~\\p{Cyrillic}\\p{Greek}\u{00C0}-\u{017F}]{0,120}",
+        desc in "\\PC{0,400}",
+        po in "\\PC{1,30}",
+        lines in 0usize..40,
+        gift in proptest::option::of("\\PC{0,600}"),
+    ) {
+        let mut s = one_line();
+        s.po_number = po;
+        s.ship_to = vec![name, street];
+        s.gift_message = gift;
+        s.lines = (0..lines).map(|i| line(i as i64, i as i64, &desc, "012345678905", &desc)).collect();
+        let look = acme(None);
+        let (pages, (pw, ph)) = slip::boxes(&s, &look, Paper::A4);
+        proptest::prop_assert!(!pages.is_empty());
+        for ops in &pages {
+            for (x, y, w, h) in ops {
+                proptest::prop_assert!(*x >= 35.9 && *y >= 0.0 && x + w <= pw - 35.9 && y + h <= ph - 18.0, "({x}, {y}, {w}, {h})");
+            }
+        }
+        let (bytes, _) = slip::pdf(&s, &look, Paper::A4, vec![COMPANY.into()]).unwrap();
+        proptest::prop_assert!(bytes.starts_with(b"%PDF"));
+    }
+}
+
+#[test]
 fn the_company_name_is_taken_out() {
     let mut s = one_line();
     s.lines[0].description = Some(format!("Brass lamp by {}", COMPANY.to_uppercase()));

@@ -91,14 +91,8 @@ struct Retailer {
     look: Look,
 }
 
-/// Loads every retailer's look. A logo that cannot be used is left off
-/// its slips with a warning: the slips stay blind (they carry the
-/// retailer's name) and the warehouse is not held up by one bad file.
-fn retailers_of(
-    cfg: &Config,
-    conn: &mut Conn,
-    warnings: &mut Vec<String>,
-) -> anyhow::Result<HashMap<String, Retailer>> {
+/// Loads every retailer's profile and look (logos come with [`add_logos`]).
+fn retailers_of(conn: &mut Conn, warnings: &mut Vec<String>) -> anyhow::Result<HashMap<String, Retailer>> {
     let mut out = HashMap::new();
     for row in retailers::list(conn)? {
         let profile = match row.profile() {
@@ -108,21 +102,34 @@ fn retailers_of(
                 continue;
             }
         };
-        let brand = profile.brand();
-        let logo = match &brand.logo {
-            None => None,
-            Some(p) => match read_logo(&cfg.resolve(p)) {
-                Ok(l) => Some(l),
-                Err(e) => {
-                    warnings.push(format!("retailer {}: {e:#}; its slips are printed without a logo", profile.id));
-                    None
-                }
-            },
-        };
-        let look = Look::new(&profile.name, &brand, logo);
+        let look = Look::new(&profile.name, &profile.brand(), None);
         out.insert(profile.id.clone(), Retailer { profile, look });
     }
     Ok(out)
+}
+
+/// Reads the logos of the retailers that have slips to print. A logo that
+/// cannot be used is left off its slips with a warning: the slips stay
+/// blind (they carry the retailer's name) and the warehouse is not held up
+/// by one bad file.
+fn add_logos<'a>(
+    cfg: &Config,
+    retailers: &mut HashMap<String, Retailer>,
+    ids: impl IntoIterator<Item = &'a str>,
+    warnings: &mut Vec<String>,
+) {
+    let mut done = std::collections::HashSet::new();
+    for id in ids {
+        if !done.insert(id) {
+            continue;
+        }
+        let Some(r) = retailers.get_mut(id) else { continue };
+        let Some(path) = r.profile.brand().logo else { continue };
+        match read_logo(&cfg.resolve(&path)) {
+            Ok(l) => r.look.logo = Some(l),
+            Err(e) => warnings.push(format!("retailer {id}: {e:#}; its slips are printed without a logo")),
+        }
+    }
 }
 
 /// Reads and checks a logo file.
@@ -280,7 +287,7 @@ fn find_orders(conn: &mut Conn, po: &str, retailer: Option<&str>) -> anyhow::Res
 
 fn print(cfg: &Config, conn: &mut Conn, a: &PrintArgs) -> anyhow::Result<i32> {
     let mut warnings = Vec::new();
-    let retailers = retailers_of(cfg, conn, &mut warnings)?;
+    let mut retailers = retailers_of(conn, &mut warnings)?;
     if let Some(r) = &a.retailer {
         if !retailers.contains_key(r) {
             bail!("no retailer {r:?} (see `dropgate retailer list`)");
@@ -328,6 +335,7 @@ fn print(cfg: &Config, conn: &mut Conn, a: &PrintArgs) -> anyhow::Result<i32> {
     if !reprint {
         sort(&mut ready_list, a.sort);
     }
+    add_logos(cfg, &mut retailers, ready_list.iter().map(|r| r.order.retailer_id.as_str()), &mut warnings);
 
     let mut report = Vec::new();
     let mut delivered_to = None;
@@ -516,8 +524,9 @@ fn send_to_printer(cfg: &Config, printer: &str, bytes: &[u8], slips: usize) -> a
 
 fn preview(cfg: &Config, conn: &mut Conn, a: &PreviewArgs) -> anyhow::Result<i32> {
     let mut warnings = Vec::new();
-    let retailers = retailers_of(cfg, conn, &mut warnings)?;
+    let mut retailers = retailers_of(conn, &mut warnings)?;
     let found = find_orders(conn, &a.po, a.retailer.as_deref())?;
+    add_logos(cfg, &mut retailers, found.iter().map(|(o, _)| o.retailer_id.as_str()), &mut warnings);
     let products = products_of(conn, &found)?;
     let mut out_bytes: Vec<u8> = Vec::new();
     let mut pages = 0;
