@@ -1,6 +1,7 @@
-//! Packing slips: one wave PDF of 1,000 slips with the real logo (PNG and
-//! SVG) and the bundled font, on one thread. Prints slips per second and
-//! bytes per slip; nothing is asserted.
+//! Packing slips: one wave PDF of 1,000 slips (1 to 5 lines each) with the
+//! real logo (PNG and SVG) and the bundled font, on one thread, and one of
+//! 100 slips of 60 lines. Prints slips per second and bytes per slip;
+//! nothing is asserted.
 //!
 //! `cargo bench --bench slips` (set `SLIPS` for another count).
 
@@ -21,7 +22,11 @@ const ITEMS: &[&str] = &[
 ];
 
 fn slip(k: usize) -> Slip {
-    let lines = (0..1 + k % 5)
+    slip_with(k, 1 + k % 5)
+}
+
+fn slip_with(k: usize, lines: usize) -> Slip {
+    let lines = (0..lines)
         .map(|i| SlipLine {
             ordered: 1 + (i % 3) as i64,
             shipped: 1 + (i % 3) as i64,
@@ -94,4 +99,6 @@ fn main() {
     let slips: Vec<Slip> = (0..n).map(slip).collect();
     run("png logo", &look("acme-logo.png"), &slips);
     run("svg logo", &look("acme-logo.svg"), &slips);
+    let long: Vec<Slip> = (0..n / 10).map(|k| slip_with(k, 60)).collect();
+    run("60 lines", &look("acme-logo.png"), &long);
 }
