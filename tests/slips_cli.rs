@@ -357,3 +357,23 @@ fn preview_changes_nothing() {
     let err = i.run(&["slips", "preview", "A77"]);
     assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("no order with PO number \"A77\""));
 }
+
+#[test]
+fn an_unreadable_order_is_skipped_and_the_rest_printed() {
+    let i = setup(common::sqlite_db());
+    {
+        use diesel::connection::SimpleConnection;
+        let mut conn = dropgate::store::connect(&i.db.url).unwrap();
+        dropgate::with_conn!(&mut conn, c => c.batch_execute("UPDATE orders SET detail = '{' WHERE po_number = 'A2'"))
+            .unwrap();
+    }
+    let out = i.run(&["slips", "print", "--out", "wave.pdf", "--sort", "po"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(PO A2 from acme): its stored purchase order cannot be read"), "{text}");
+    assert!(text.contains("no slip printed for it"), "{text}");
+    // By PO number this time.
+    assert_eq!(page_barcodes(&i.path().join("wave.pdf")), ["A1", "A3", "P1"]);
+    assert_eq!(state_of(&i, "A2"), "accepted");
+    assert_eq!(state_of(&i, "A1"), "slip_printed");
+}
