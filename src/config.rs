@@ -16,6 +16,8 @@ pub struct Config {
     pub outbox: Outbox,
     #[serde(default)]
     pub sftp: Sftp,
+    #[serde(default)]
+    pub slips: Slips,
     /// Where dropgate keeps its own files (relative to the config file).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -82,6 +84,15 @@ impl Default for Outbox {
     fn default() -> Self {
         Outbox { max_attempts: default_max_attempts(), poll_ms: default_poll_ms() }
     }
+}
+
+/// Packing slips (`dropgate slips print`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slips {
+    /// `letter` or `a4`: the paper in the warehouse printer.
+    #[serde(default)]
+    pub paper: crate::slip::Paper,
 }
 
 /// The built-in SFTP server retailers log into.
@@ -199,6 +210,7 @@ impl Config {
             intake: Intake::default(),
             outbox: Outbox::default(),
             sftp: Sftp::default(),
+            slips: Slips::default(),
             data_dir: default_data_dir(),
             base_dir: PathBuf::from("."),
         }

@@ -76,7 +76,7 @@ pub fn x12_850(sender: &PartyId, receiver: &PartyId, isa_control: u32, orders: &
 }
 
 /// The demo retailer's profile (TOML), with its folders under `data/`.
-pub const DEMO_RETAILER: &str = r#"# A demo retailer. Copy this file to onboard a real one, then run
+pub const DEMO_RETAILER: &str = r##"# A demo retailer. Copy this file to onboard a real one, then run
 #   dropgate retailer apply retailers/NAME.toml
 id = "demo"
 name = "Demo Home Store"
@@ -100,13 +100,23 @@ outbound = "data/retailers/demo/outbound"
 [outbound]
 # Tokens: {doc} {control} {retailer} {po} {date} {time} {seq}
 file_name = "{doc}_{control}.edi"
-"#;
+
+[brand]
+# How its packing slips look (`dropgate slips print`); a logo is a PNG, JPEG
+# or SVG file: logo = "retailers/demo-logo.svg"
+return_address = ["Demo Home Store Returns", "1 Harbor Way", "Portland, OR 97201"]
+phone = "+1 800 555 0100"
+footer = "Thank you for shopping with Demo Home Store."
+accent_color = "#1F5FAD"
+show_prices = false
+packing_slip = true
+"##;
 
 /// The demo stock file.
-pub const DEMO_STOCK: &str = "sku,on_hand,upc,vendor_sku,description,unit_price
-LAMP-01,25,012345678905,VL-100,Brass desk lamp,24.50
-MUG-02,100,012345678912,VM-200,Stoneware mug,4.25
-RUG-03,3,012345678929,VR-300,Wool rug 120x180,89.00
+pub const DEMO_STOCK: &str = "sku,on_hand,upc,vendor_sku,description,unit_price,location
+LAMP-01,25,012345678905,VL-100,Brass desk lamp,24.50,B-03-2
+MUG-02,100,012345678912,VM-200,Stoneware mug,4.25,A-01-4
+RUG-03,3,012345678929,VR-300,Wool rug 120x180,89.00,C-12-1
 ";
 
 /// The demo 850: three orders, one short on stock, one with a gift message.

@@ -3,6 +3,8 @@
 //! The crate is laid out along the pipeline:
 //! - [`domain`]: pure types and decisions (orders, stock policy);
 //! - [`formats`]: pure bytes ⇄ domain conversions (X12 today);
+//! - [`slip`]: pure layout of packing slips, (slip, brand) → PDF or HTML;
+//! - [`store`]: the database; [`pipeline`]: the stages; [`cli`]: the commands.
 
 pub mod cli;
 pub mod config;
@@ -14,5 +16,6 @@ pub mod intake;
 pub mod pipeline;
 pub mod retailer;
 pub mod server;
+pub mod slip;
 pub mod store;
 pub mod util;

@@ -23,6 +23,131 @@ pub struct Profile {
     pub outbound: Outbound,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sftp: Option<SftpAccount>,
+    /// How the retailer's packing slips look (and whether it takes any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<Brand>,
+}
+
+/// The retailer's brand on the packing slips dropgate prints for it: the
+/// parcel comes from the wholesaler but must look like it came from the
+/// retailer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Brand {
+    /// The name on the slip (default: the profile's `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A PNG, JPEG or SVG file (relative to the configuration file's directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<PathBuf>,
+    /// Where consumers send returns, one line per entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub return_address: Vec<String>,
+    /// Customer service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A message at the foot of every slip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+    /// `#RRGGBB`: the name, title and rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// `#RRGGBB`: the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_color: Option<String>,
+    /// Print the consumer prices the retailer sent (CTP); never the wholesale cost.
+    #[serde(default)]
+    pub show_prices: bool,
+    /// `false` for retailers that forbid packing slips: none is printed.
+    #[serde(default = "default_true")]
+    pub packing_slip: bool,
+    /// Print a QR code of this text (`{po}` and `{order}` are replaced), e.g. a returns page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
+    /// A caption under the QR code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_label: Option<String>,
+}
+
+impl Default for Brand {
+    fn default() -> Self {
+        Brand {
+            name: None,
+            logo: None,
+            return_address: Vec::new(),
+            phone: None,
+            email: None,
+            url: None,
+            footer: None,
+            accent_color: None,
+            text_color: None,
+            show_prices: false,
+            packing_slip: true,
+            qr: None,
+            qr_label: None,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Brand {
+    /// Checks what can be checked without the logo file (see `dropgate
+    /// retailer apply`, which reads it).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (what, value, min) in [("accent_color", &self.accent_color, 3.0), ("text_color", &self.text_color, 4.5)] {
+            if let Some(v) = value {
+                let Some(c) = crate::slip::Rgb::parse(v) else {
+                    bail!("brand.{what} {v:?} is not a colour like \"#1F5FAD\"");
+                };
+                let ratio = c.contrast_on_white();
+                if ratio < min {
+                    bail!(
+                        "brand.{what} {v:?} is too light to read on white paper (contrast {ratio:.1}:1, at least {min:.1}:1 needed)"
+                    );
+                }
+            }
+        }
+        let short = [
+            ("name", self.name.as_deref(), 120),
+            ("phone", self.phone.as_deref(), 60),
+            ("email", self.email.as_deref(), 120),
+            ("url", self.url.as_deref(), 200),
+            ("footer", self.footer.as_deref(), 1000),
+            ("qr", self.qr.as_deref(), 1000),
+            ("qr_label", self.qr_label.as_deref(), 80),
+        ];
+        for (what, value, max) in short {
+            if let Some(v) = value {
+                if v.chars().count() > max {
+                    bail!("brand.{what} has {} characters; at most {max}", v.chars().count());
+                }
+                if v.chars().any(|c| c.is_control() && c != '\n') {
+                    bail!("brand.{what} has control characters");
+                }
+            }
+        }
+        if self.return_address.len() > 8 || self.return_address.iter().any(|l| l.chars().count() > 120) {
+            bail!("brand.return_address has at most 8 lines of at most 120 characters");
+        }
+        if let Some(q) = &self.qr {
+            if crate::slip::barcode::qr(&q.replace("{po}", &"X".repeat(22)).replace("{order}", &"X".repeat(30)))
+                .is_none()
+            {
+                bail!("brand.qr {q:?} is too long for a QR code");
+            }
+        }
+        if self.logo.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            bail!("brand.logo must name a file");
+        }
+        Ok(())
+    }
 }
 
 /// The retailer's account on the built-in SFTP server (user name: its id).
@@ -134,11 +259,19 @@ impl Profile {
         if let Some(s) = &self.sftp {
             s.keys()?;
         }
+        if let Some(b) = &self.brand {
+            b.validate()?;
+        }
         let pattern = &self.outbound.file_name;
         if pattern.contains('/') || pattern.contains('\\') || pattern.trim().is_empty() {
             bail!("outbound.file_name {pattern:?} must be a plain file name pattern");
         }
         Ok(())
+    }
+
+    /// The retailer's brand (the defaults when its profile has no `[brand]`).
+    pub fn brand(&self) -> Brand {
+        self.brand.clone().unwrap_or_default()
     }
 
     pub fn sender(&self) -> anyhow::Result<PartyId> {
@@ -187,13 +320,37 @@ mod tests {
     }
 
     #[test]
+    fn brand_defaults_and_sections() {
+        let p = Profile::from_toml(MIN, "wm.toml").unwrap();
+        assert!(p.brand.is_none());
+        assert!(p.brand().packing_slip, "slips are printed unless a retailer forbids them");
+        assert!(!p.brand().show_prices, "no prices unless asked");
+        let text = format!(
+            "{MIN}[brand]\nname = \"Acme Home\"\nlogo = \"brands/acme.svg\"\nreturn_address = [\"Acme Returns\", \"1 Dock Rd\"]\n\
+             accent_color = \"#1F5FAD\"\nshow_prices = true\npacking_slip = false\nqr = \"https://acme.example/r/{{po}}\"\n"
+        );
+        let p = Profile::from_toml(&text, "acme.toml").unwrap();
+        let b = p.brand();
+        assert_eq!(b.name.as_deref(), Some("Acme Home"));
+        assert_eq!(b.return_address.len(), 2);
+        assert!(b.show_prices && !b.packing_slip);
+        // Stored as JSON in the database and read back the same.
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), p);
+    }
+
+    #[test]
     fn profiles_are_checked() {
         assert!(Profile::from_toml(MIN, "x").is_ok());
         for (bad, why) in [
             (MIN.replace("\"wm\"", "\"W M\""), "id"),
             (MIN.replace("08:925485US00", "925485US00"), "QUALIFIER:ID"),
             (format!("{MIN}[policy]\non_short = \"sometimes\"\n"), "on_short"),
-            (format!("{MIN}[brand]\nname = \"x\"\n"), "brand"),
+            (format!("{MIN}[brnad]\nname = \"x\"\n"), "brnad"),
+            (format!("{MIN}[brand]\nnmae = \"x\"\n"), "nmae"),
+            (format!("{MIN}[brand]\naccent_color = \"blue\"\n"), "accent_color"),
+            (format!("{MIN}[brand]\ntext_color = \"#DDDDDD\"\n"), "too light"),
+            (format!("{MIN}[brand]\nqr = \"{}\"\n", "x".repeat(3000)), "at most 1000"),
         ] {
             let e = format!("{:#}", Profile::from_toml(&bad, "r.toml").unwrap_err());
             assert!(e.contains(why) && e.contains("r.toml"), "{why}: {e}");

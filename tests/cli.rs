@@ -25,6 +25,9 @@ fn help_everywhere() {
         &["documents", "reprocess"],
         &["outbox", "list"],
         &["outbox", "show"],
+        &["slips"],
+        &["slips", "print"],
+        &["slips", "preview"],
     ];
     for g in groups {
         let out = Command::new(common::bin()).args(*g).arg("--help").output().unwrap();

@@ -7,6 +7,7 @@ mod init;
 mod inspect;
 mod orders;
 mod retailer;
+mod slips;
 mod stock;
 mod table;
 
@@ -62,6 +63,9 @@ pub enum Command {
     Outbox(documents::OutboxCmd),
     /// Check the installation: configuration, database, SFTP host key and uploads, retailers, quarantine.
     Doctor(doctor::DoctorArgs),
+    /// Packing slips in the retailers' brand: print a wave, preview one.
+    #[command(subcommand)]
+    Slips(slips::SlipsCmd),
 }
 
 #[derive(Args, Debug)]
@@ -110,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Documents(c) => documents::run(&cli.config, c),
         Command::Outbox(c) => documents::run_outbox(&cli.config, c),
         Command::Doctor(a) => doctor::run(&cli.config, &a),
+        Command::Slips(c) => slips::run(&cli.config, c),
     }
 }
 

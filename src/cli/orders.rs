@@ -13,7 +13,7 @@ pub enum OrdersCmd {
     List {
         #[arg(long, value_name = "ID")]
         retailer: Option<String>,
-        /// accepted, partially_accepted, backordered, rejected, cancelled…
+        /// accepted, partially_accepted, backordered, rejected, slip_printed, cancelled…
         #[arg(long)]
         state: Option<String>,
         #[arg(long, value_name = "PO")]

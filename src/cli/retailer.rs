@@ -39,7 +39,13 @@ pub fn run(config: &Path, c: RetailerCmd) -> anyhow::Result<i32> {
             let mut profiles = Vec::new();
             for f in &files {
                 let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-                profiles.push(Profile::from_toml(&text, &f.display().to_string())?);
+                let p = Profile::from_toml(&text, &f.display().to_string())?;
+                if let Some(logo) = p.brand.as_ref().and_then(|b| b.logo.as_ref()) {
+                    super::slips::read_logo(&cfg.resolve(logo)).with_context(|| {
+                        format!("{}: invalid retailer profile: brand.logo of {}", f.display(), p.id)
+                    })?;
+                }
+                profiles.push(p);
             }
             for p in profiles {
                 let what = retailers::apply(&mut conn, &p)?;

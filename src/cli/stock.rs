@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[derive(Subcommand, Debug)]
 pub enum StockCmd {
     /// Import a stock file (CSV with a header row: sku,on_hand required; upc, vendor_sku,
-    /// description, unit_price optional). On-hand is replaced, reservations are kept.
+    /// description, unit_price, location optional). On-hand is replaced, reservations are kept.
     /// Nothing is imported when any row is bad.
     Import {
         #[arg(value_name = "FILE")]
@@ -44,6 +44,7 @@ pub fn parse_stock_csv(bytes: &[u8], name: &str) -> Result<Vec<StockItem>, Vec<S
         )]);
     };
     let (upc_c, vsku_c, desc_c, price_c) = (col("upc"), col("vendor_sku"), col("description"), col("unit_price"));
+    let loc_c = col("location");
     let mut items = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashMap::new();
@@ -95,6 +96,7 @@ pub fn parse_stock_csv(bytes: &[u8], name: &str) -> Result<Vec<StockItem>, Vec<S
             vendor_sku: get(vsku_c),
             description: get(desc_c),
             unit_price,
+            location: get(loc_c),
         });
     }
     if errors.is_empty() {

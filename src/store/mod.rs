@@ -14,6 +14,7 @@ pub mod orders;
 pub mod outbox;
 pub mod retailers;
 pub mod sftp;
+pub mod slips;
 pub mod stock;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -60,6 +60,7 @@ diesel::table! {
         description -> Nullable<Text>,
         unit_price -> Nullable<Text>,
         updated_at -> BigInt,
+        location -> Nullable<Text>,
     }
 }
 

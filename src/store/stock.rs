@@ -31,6 +31,8 @@ pub struct StockItem {
     pub vendor_sku: Option<String>,
     pub description: Option<String>,
     pub unit_price: Option<String>,
+    /// Where it is picked from (aisle, bay, bin): packing slips are sorted by it.
+    pub location: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -67,12 +69,13 @@ pub fn import(conn: &mut Conn, items: &[StockItem], full: bool) -> Result<Import
             with_conn!(conn, c => s::stock.load::<StockRow>(c))?.into_iter().map(|r| (r.sku.clone(), r)).collect();
         for it in items {
             with_conn!(conn, c => diesel::insert_into(p::products)
-                .values((p::sku.eq(&it.sku), p::description.eq(&it.description), p::unit_price.eq(&it.unit_price), p::updated_at.eq(now)))
+                .values((p::sku.eq(&it.sku), p::description.eq(&it.description), p::unit_price.eq(&it.unit_price), p::location.eq(&it.location), p::updated_at.eq(now)))
                 .on_conflict(p::sku)
                 .do_update()
                 .set((
                     p::description.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>("COALESCE(excluded.description, products.description)")),
                     p::unit_price.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>("COALESCE(excluded.unit_price, products.unit_price)")),
+                    p::location.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>("COALESCE(excluded.location, products.location)")),
                     p::updated_at.eq(now),
                 ))
                 .execute(c))?;
@@ -142,6 +145,27 @@ pub fn list(conn: &mut Conn, sku_prefix: Option<&str>) -> Result<Vec<StockRow>> 
         }
         q.load::<StockRow>(c)
     })?)
+}
+
+/// What the catalogue says of a product, for packing slips.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProductInfo {
+    pub description: Option<String>,
+    /// Where it is picked from.
+    pub location: Option<String>,
+}
+
+/// Catalogue text and pick location of each SKU given (those known).
+pub fn products(conn: &mut Conn, skus: &[&str]) -> Result<HashMap<String, ProductInfo>> {
+    let mut out = HashMap::new();
+    for chunk in skus.chunks(500) {
+        let rows: Vec<(String, Option<String>, Option<String>)> = with_conn!(conn, c => p::products
+            .select((p::sku, p::description, p::location))
+            .filter(p::sku.eq_any(chunk))
+            .load(c))?;
+        out.extend(rows.into_iter().map(|(s, description, location)| (s, ProductInfo { description, location })));
+    }
+    Ok(out)
 }
 
 pub fn get(conn: &mut Conn, sku: &str) -> Result<Option<StockRow>> {
