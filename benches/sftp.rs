@@ -2,8 +2,10 @@
 //! upload committed to the ledger before its close is answered) and
 //! OpenSSH's own `sshd` with `internal-sftp`, in the same run, with the same
 //! client (OpenSSH `sftp`) and the same cipher. Rows: upload and download
-//! of one large file (MB/s), many small uploads (files/s), and logins (per
-//! s): key exchange, public-key login, the SFTP subsystem and its version
+//! of one large file (MB/s), many small uploads (files/s), the same with
+//! `put -f` (the client has the server sync each file before its close, as
+//! dropgate does always), and logins (per s): key exchange, public-key
+//! login, the SFTP subsystem and its version
 //! exchange, by an SSH client running in this process (russh), 8 at once,
 //! so that the client's own start-up is not what is measured.
 //!
@@ -379,9 +381,18 @@ fn main() {
     });
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let key = Arc::new(russh::keys::load_secret_key(w.join("client"), None).expect("client key"));
+    measure("small files, fsync", "files/s", &|p| {
+        // `put -f`: the client asks the server to sync each file before closing it.
+        let mut script = format!("cd {}\n", p.upload_dir);
+        for n in 0..files {
+            script.push_str(&format!("put -f small/f{n:05}.edi F{n:05}.edi\n"));
+        }
+        let t = client.batch(p, &script);
+        files as f64 / t.as_secs_f64()
+    });
     measure("logins", "logins/s", &|p| logins_per_s(&rt, p, &key, logins, 8));
-    println!("{:<12} {:>12} {:>12} {:>8}", "", "dropgate", "openssh", "ratio");
+    println!("{:<20} {:>16} {:>16} {:>8}", "", "dropgate", "openssh", "ratio");
     for (label, a, b, unit) in rows {
-        println!("{label:<12} {a:>8.1} {unit:<3} {b:>8.1} {unit:<3} {:>7.2}x", a / b);
+        println!("{label:<20} {a:>7.1} {unit:<8} {b:>7.1} {unit:<8} {:>7.2}x", a / b);
     }
 }

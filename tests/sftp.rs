@@ -397,6 +397,41 @@ fn run(db: common::TestDb) {
     let log = env.log();
     assert!(log.contains("SFTP server listening") && log.contains("host_key=SHA256:"), "{log}");
     assert!(!log.contains("correct horse"), "no password in the logs");
+
+    // The admin sees the SFTP activity: logins (and failed ones of known
+    // retailers), uploads with their documents, downloads, pickups.
+    let t = Instant::now();
+    let activity = loop {
+        let a = env.i.json(&["documents", "list", "--sftp", "--limit", "1000"]);
+        let kinds: Vec<String> =
+            a.as_array().unwrap().iter().map(|e| e["what"].as_str().unwrap_or_default().to_string()).collect();
+        if ["login", "login_failed", "upload", "download", "picked_up"].iter().all(|k| kinds.iter().any(|x| x == k))
+            || t.elapsed() > Duration::from_secs(10)
+        {
+            break a;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let events = activity.as_array().unwrap();
+    let of = |what: &str| events.iter().filter(|e| e["what"] == what).collect::<Vec<_>>();
+    assert!(of("login")
+        .iter()
+        .any(|e| e["retailer_id"] == "acme" && e["detail"].as_str().unwrap().contains("with password")));
+    assert!(of("login")
+        .iter()
+        .any(|e| e["retailer_id"] == "other" && e["detail"].as_str().unwrap().contains("with publickey")));
+    assert!(of("login_failed").iter().all(|e| e["retailer_id"] == "acme" || e["retailer_id"] == "other"), "{activity}");
+    assert!(!of("login_failed").is_empty() && of("login_failed").iter().all(|e| e["retailer_id"] != "nobody"));
+    let uploads = of("upload");
+    assert!(
+        uploads
+            .iter()
+            .any(|e| !e["document_id"].is_null() && e["detail"].as_str().unwrap().contains(" bytes) by 127.0.0.1:")),
+        "{activity}"
+    );
+    assert!(!of("download").is_empty() && !of("picked_up").is_empty(), "{activity}");
+    let text = env.i.ok(&["documents", "list", "--sftp", "--retailer", "other"]);
+    assert!(text.contains("login") && !text.contains("acme"), "{text}");
     let mut env = env;
     let status = env.serve.take().unwrap().stop();
     assert!(status.success(), "serve exits cleanly on SIGTERM: {status:?}");

@@ -11,11 +11,14 @@ use std::path::Path;
 
 #[derive(Subcommand, Debug)]
 pub enum DocumentsCmd {
-    /// List the ledger, newest first.
+    /// List the ledger, newest first; --sftp lists the SFTP activity instead (logins, uploads, downloads, pickups).
     List {
         /// received, processed, quarantined
-        #[arg(long)]
+        #[arg(long, conflicts_with = "sftp")]
         state: Option<String>,
+        /// The retailers' SFTP activity: logins (and failed ones), uploads, downloads, pickups.
+        #[arg(long)]
+        sftp: bool,
         #[arg(long, value_name = "ID")]
         retailer: Option<String>,
         #[arg(long, default_value_t = 100)]
@@ -76,7 +79,38 @@ pub fn run(config: &Path, c: DocumentsCmd) -> anyhow::Result<i32> {
     let store = super::open(&cfg)?;
     let mut conn = store.conn()?;
     match c {
-        DocumentsCmd::List { state, retailer, limit, json } => {
+        DocumentsCmd::List { sftp: true, retailer, limit, json, .. } => {
+            let rows = crate::store::events(&mut conn, "sftp.", retailer.as_deref(), limit)?;
+            if json {
+                let v: Vec<Value> = rows
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "id": e.id,
+                            "at": time(e.at),
+                            "what": e.kind.trim_start_matches("sftp."),
+                            "retailer_id": e.retailer_id,
+                            "document_id": e.document_id,
+                            "detail": e.message,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                let mut t = Table::new(&["AT", "RETAILER", "WHAT", "DOCUMENT", "DETAIL"]);
+                for e in &rows {
+                    t.row(vec![
+                        time(e.at),
+                        e.retailer_id.clone().unwrap_or_else(|| "-".into()),
+                        e.kind.trim_start_matches("sftp.").replace('_', " "),
+                        e.document_id.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                        cell(&e.message, 90),
+                    ]);
+                }
+                t.print();
+            }
+        }
+        DocumentsCmd::List { state, retailer, limit, json, .. } => {
             let rows = documents::list(&mut conn, &DocumentFilter { state, retailer, limit })?;
             if json {
                 let v: Vec<Value> = rows

@@ -153,6 +153,13 @@ impl Conn {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // SQLite has one writer at a time: writers of this process wait
+            // their turn here, woken the moment it comes, instead of in
+            // SQLite's busy handler, which sleeps for milliseconds.
+            let _turn = match self {
+                Conn::Sqlite(_) => Some(SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
+                Conn::Pg(_) => None,
+            };
             let outcome = match self.begin_write() {
                 Ok(()) => match f(self) {
                     Ok(v) => match self.commit() {
@@ -256,9 +263,11 @@ fn connect_with(url: &str, manual_checkpoints: bool) -> Result<Conn> {
             }
         }
         let mut c = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+        // 16 KiB pages (taken only by a database not yet created): a
+        // document's bytes are written and read in a quarter of the pages.
         c.batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; \
-             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+            "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )
         .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
         if manual_checkpoints {
@@ -377,6 +386,11 @@ impl Store {
     }
 }
 
+/// The turn of SQLite writers of this process (one process owns an SQLite
+/// database; writers of other processes, such as a command run while
+/// `serve` runs, still wait in SQLite's own lock).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Commits since the start, counted by [`Conn::write`]: tells the
 /// checkpointer whether, and how recently, anything was written.
 static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -489,4 +503,34 @@ pub fn event(
         ))
         .execute(c))?;
     Ok(())
+}
+
+/// An event of the audit trail.
+#[derive(Clone, Debug, serde::Serialize, diesel::Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub retailer_id: Option<String>,
+    pub document_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub message: String,
+}
+
+/// Events whose kind starts with `prefix` (e.g. `sftp.`), newest first.
+pub fn events(conn: &mut Conn, prefix: &str, retailer: Option<&str>, limit: i64) -> Result<Vec<EventRow>> {
+    use diesel::prelude::*;
+    use schema::events::dsl as e;
+    let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    Ok(with_conn!(conn, c => {
+        let mut q = e::events
+            .filter(e::kind.like(pattern.clone()).escape('\\'))
+            .order(e::id.desc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(r) = retailer {
+            q = q.filter(e::retailer_id.eq(r.to_string()));
+        }
+        q.load::<EventRow>(c)
+    })?)
 }

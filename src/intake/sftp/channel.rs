@@ -20,6 +20,16 @@ pub(crate) struct SftpChannel {
     max_packet: u32,
 }
 
+/// SSH_FXP_DATA.
+const FXP_DATA: u8 = 103;
+
+/// An answer: a packet, or file data sent as a header and a slice of the
+/// file itself.
+enum Answer {
+    Packet(Packet),
+    Data { id: u32, bytes: Bytes },
+}
+
 /// What became of the data fed in.
 pub(crate) enum Fed {
     /// Every whole request was answered; the rest waits for more data.
@@ -49,24 +59,36 @@ impl SftpChannel {
             }
             self.input.advance(4);
             let mut packet = self.input.split_to(len as usize).freeze();
-            let answer = self.answer(&mut packet).await;
-            match Bytes::try_from(answer) {
-                Ok(bytes) => {
-                    if let Err(e) = session.data(channel, bytes) {
-                        tracing::debug!("SFTP: answer not sent: {e}");
+            let sent = match self.answer(&mut packet).await {
+                Answer::Packet(p) => match Bytes::try_from(p) {
+                    Ok(bytes) => session.data(channel, bytes),
+                    Err(e) => {
+                        tracing::error!("SFTP: encoding an answer: {e}");
+                        Ok(())
                     }
+                },
+                Answer::Data { id, bytes } => {
+                    let n = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+                    let mut head = Vec::with_capacity(13);
+                    head.extend_from_slice(&(9 + n).to_be_bytes());
+                    head.push(FXP_DATA);
+                    head.extend_from_slice(&id.to_be_bytes());
+                    head.extend_from_slice(&n.to_be_bytes());
+                    session.data(channel, head).and_then(|()| session.data(channel, bytes))
                 }
-                Err(e) => tracing::error!("SFTP: encoding an answer: {e}"),
+            };
+            if let Err(e) = sent {
+                tracing::debug!("SFTP: answer not sent: {e}");
             }
         }
     }
 
-    async fn answer(&mut self, bytes: &mut Bytes) -> Packet {
+    async fn answer(&mut self, bytes: &mut Bytes) -> Answer {
         let request = match Packet::try_from(&mut *bytes) {
             Ok(r) => r,
             Err(e) => {
                 tracing::debug!("SFTP: unreadable request: {e}");
-                return Packet::error(0, StatusCode::BadMessage);
+                return Answer::Packet(Packet::error(0, StatusCode::BadMessage));
             }
         };
         let id = request.get_request_id();
@@ -75,7 +97,10 @@ impl SftpChannel {
             Packet::Init(p) => t.init(p.version, p.extensions).await.map(Into::into),
             Packet::Open(p) => t.open(p.id, p.filename, p.pflags, p.attrs).await.map(Into::into),
             Packet::Close(p) => t.close(p.id, p.handle).await.map(Into::into),
-            Packet::Read(p) => t.read(p.id, p.handle, p.offset, p.len).await.map(Into::into),
+            Packet::Read(p) => match t.read_slice(&p.handle, p.offset, p.len) {
+                Ok(bytes) => return Answer::Data { id: p.id, bytes },
+                Err(e) => Err(e),
+            },
             Packet::Write(p) => t.write(p.id, p.handle, p.offset, p.data).await.map(Into::into),
             Packet::Lstat(p) => t.lstat(p.id, p.path).await.map(Into::into),
             Packet::Fstat(p) => t.fstat(p.id, p.handle).await.map(Into::into),
@@ -95,7 +120,7 @@ impl SftpChannel {
             // Answers and the like are not requests.
             _ => Err(StatusCode::BadMessage.with_message("not a request")),
         };
-        r.unwrap_or_else(|e| {
+        Answer::Packet(r.unwrap_or_else(|e| {
             let code = e.status_code;
             Packet::Status(Status {
                 id,
@@ -103,6 +128,6 @@ impl SftpChannel {
                 error_message: e.error_message.unwrap_or_else(|| code.to_string()),
                 language_tag: e.language_tag.unwrap_or_else(|| "en-US".to_string()),
             })
-        })
+        }))
     }
 }

@@ -182,6 +182,30 @@ impl Shared {
         Some(Slot { map: self.sessions.clone(), key })
     }
 
+    /// Records an event of a retailer's SFTP activity (`dropgate documents
+    /// list --sftp`) in the background: the client does not wait for it,
+    /// nor for the disk (the next synced commit makes it durable). Only for
+    /// a retailer that exists.
+    pub fn record(&self, kind: &'static str, retailer: &str, message: String) {
+        let (store, retailer) = (self.store.clone(), retailer.to_string());
+        let work = move || -> crate::store::Result<()> {
+            let mut conn = store.conn()?;
+            conn.write_unsynced(|c| {
+                if crate::store::retailers::get(c, &retailer)?.is_some() {
+                    crate::store::event(c, kind, Some(&retailer), None, None, &message)?;
+                }
+                Ok(())
+            })
+        };
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn_blocking(move || {
+                if let Err(e) = work() {
+                    tracing::warn!("SFTP: recording {kind}: {e}");
+                }
+            });
+        }
+    }
+
     pub fn wake_delivery(&self) {
         if let Ok(w) = self.wake_delivery.lock() {
             if let Some(tx) = w.as_ref() {
@@ -438,6 +462,7 @@ impl SshSession {
     fn failed(&mut self, user: &str, method: &str) {
         // Debug formatting: a user name is whatever the client sent (no raw control characters in the log).
         tracing::warn!(peer = %self.peer, user = ?user, method, "SFTP: login failed");
+        self.shared.record("sftp.login_failed", user, format!("from {} with {method}", self.peer));
         if self.shared.defender.fail(self.ip()) {
             tracing::warn!(
                 peer = %self.peer,
@@ -459,6 +484,7 @@ impl SshSession {
         self.retailer = Some(user.to_string());
         self.authed.store(true, Ordering::SeqCst);
         tracing::info!(peer = %self.peer, retailer = %user, method, "SFTP: logged in");
+        self.shared.record("sftp.login", user, format!("from {} with {method}", self.peer));
         Auth::Accept
     }
 }

@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 const POSIX_RENAME: &str = "posix-rename@openssh.com";
 const LIMITS: &str = "limits@openssh.com";
+const FSYNC: &str = "fsync@openssh.com";
 /// Bytes per READ or WRITE a client may ask for (told through `limits@openssh.com`).
 const MAX_IO: u64 = 255 * 1024;
 /// Entries per READDIR answer.
@@ -46,7 +47,7 @@ const _: () = assert!(MAX_IO <= MAX_READ as u64 && MAX_IO + 1024 <= super::MAX_S
 
 enum Open {
     Upload(Box<Upload>),
-    Download { name: String, bytes: Vec<u8>, mtime: u32, sent: u64 },
+    Download { name: String, bytes: bytes::Bytes, mtime: u32, sent: u64 },
     Dir { entries: Vec<File>, pos: usize, attrs: FileAttributes },
 }
 
@@ -242,6 +243,7 @@ impl Tree {
         let (retailer, source) = (self.retailer.clone(), format!("sftp:{}", self.retailer));
         let (name, size, streamed_blob) = (fin.name.clone(), fin.size, fin.blob);
         let staging = is_temp_name(&name);
+        let peer = self.peer;
         let result = self
             .db(move |conn| {
                 let fin = fin; // counted as an open upload until committed
@@ -257,6 +259,8 @@ impl Tree {
                             None => blobs::store(c, &fin.rest)?,
                         };
                         crate::store::sftp::stage(c, &retailer, &fin.name, b, fin.size)?;
+                        let message = format!("{} ({} bytes) by {peer}, waiting for its rename", fin.name, fin.size);
+                        crate::store::event(c, "sftp.upload", Some(&retailer), None, None, &message)?;
                         return Ok(None);
                     }
                     let streamed = fin.blob.map(|b| fin.streamed(b));
@@ -266,7 +270,11 @@ impl Tree {
                     };
                     let arrival =
                         Arrival { source: &source, name: &fin.name, retailer: Some(&retailer), body, settled: true };
-                    crate::pipeline::ingest(c, arrival).map(Some)
+                    let (received, summary) = crate::pipeline::ingest(c, arrival)?;
+                    let message = format!("{} ({} bytes) by {peer}", fin.name, fin.size);
+                    let doc = Some(received.document());
+                    crate::store::event(c, "sftp.upload", Some(&retailer), doc, None, &message)?;
+                    Ok(Some((received, summary)))
                 })
             })
             .await;
@@ -347,6 +355,7 @@ impl Tree {
         // Into place: the waiting file's bytes become a document of the
         // ledger under its final name, in one commit.
         let (retailer, source, f, t) = (self.retailer.clone(), format!("sftp:{}", self.retailer), from, to.clone());
+        let peer = self.peer;
         let r = self
             .db(move |conn| {
                 conn.write(|c| {
@@ -360,13 +369,38 @@ impl Tree {
                         body: Body::Blob(&streamed),
                         settled: true,
                     };
-                    crate::pipeline::ingest(c, arrival).map(|x| Some((x, streamed.size)))
+                    let (received, summary) = crate::pipeline::ingest(c, arrival)?;
+                    let message = format!("{f} renamed to {t} ({} bytes) by {peer}", streamed.size);
+                    let doc = Some(received.document());
+                    crate::store::event(c, "sftp.upload", Some(&retailer), doc, None, &message)?;
+                    Ok(Some(((received, summary), streamed.size)))
                 })
             })
             .await?;
         let Some(((received, summary), size)) = r else { return Err(no_such_file()) };
         self.taken(&to, size, &received, &summary);
         Ok(ok_status(id))
+    }
+}
+
+impl Tree {
+    /// The bytes a READ asks for, as a slice of the file (no copy).
+    pub fn read_slice(&mut self, handle: &str, offset: u64, len: u32) -> Reply<bytes::Bytes> {
+        match self.handles.get_mut(handle) {
+            Some(Open::Download { bytes, sent, .. }) => {
+                let total = bytes.len() as u64;
+                if offset >= total {
+                    return Err(StatusCode::Eof.with_message("end of file"));
+                }
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                let n = usize::try_from(len.min(MAX_READ)).unwrap_or(0);
+                let end = start.saturating_add(n).min(bytes.len());
+                *sent = (*sent).max(end as u64);
+                Ok(bytes.slice(start..end))
+            }
+            Some(_) => Err(denied("not open for reading")),
+            None => Err(failure("invalid handle")),
+        }
     }
 }
 
@@ -395,6 +429,7 @@ impl russh_sftp::server::Handler for Tree {
         let mut v = Version::new();
         v.extensions.insert(POSIX_RENAME.to_string(), "1".to_string());
         v.extensions.insert(LIMITS.to_string(), "1".to_string());
+        v.extensions.insert(FSYNC.to_string(), "1".to_string());
         Ok(v)
     }
 
@@ -544,7 +579,7 @@ impl russh_sftp::server::Handler for Tree {
                 let (retailer, n) = (self.retailer.clone(), name.clone());
                 let row = self.db(move |c| outbox::waiting_payload(c, &retailer, &n)).await?;
                 let Some((_, bytes)) = row else { return Err(no_such_file()) };
-                Open::Download { name, bytes, mtime: now_secs(), sent: 0 }
+                Open::Download { name, bytes: bytes.into(), mtime: now_secs(), sent: 0 }
             }
             Node::Root | Node::Inbound | Node::Outbound => {
                 return Err(if writing { denied("that is a directory") } else { failure("that is a directory") })
@@ -573,21 +608,7 @@ impl russh_sftp::server::Handler for Tree {
     }
 
     async fn read(&mut self, id: u32, handle: String, offset: u64, len: u32) -> Reply<Data> {
-        match self.handles.get_mut(&handle) {
-            Some(Open::Download { bytes, sent, .. }) => {
-                let total = bytes.len() as u64;
-                if offset >= total {
-                    return Err(StatusCode::Eof.with_message("end of file"));
-                }
-                let start = usize::try_from(offset).unwrap_or(usize::MAX);
-                let n = usize::try_from(len.min(MAX_READ)).unwrap_or(0);
-                let end = start.saturating_add(n).min(bytes.len());
-                *sent = (*sent).max(end as u64);
-                Ok(Data { id, data: bytes[start..end].to_vec() })
-            }
-            Some(_) => Err(denied("not open for reading")),
-            None => Err(failure("invalid handle")),
-        }
+        self.read_slice(&handle, offset, len).map(|data| Data { id, data: data.to_vec() })
     }
 
     async fn close(&mut self, id: u32, handle: String) -> Reply<Status> {
@@ -610,6 +631,9 @@ impl russh_sftp::server::Handler for Tree {
             Some(Open::Download { name, bytes, sent, .. }) => {
                 if sent > 0 {
                     tracing::info!(peer = %self.peer, retailer = %self.retailer, file = %name, bytes = bytes.len(), "SFTP: download");
+                    let what = if sent >= bytes.len() as u64 { "" } else { ", in part" };
+                    let message = format!("{name} ({} bytes{what}) by {}", bytes.len(), self.peer);
+                    self.shared.record("sftp.download", &self.retailer, message);
                 }
                 Ok(ok_status(id))
             }
@@ -621,13 +645,14 @@ impl russh_sftp::server::Handler for Tree {
     async fn remove(&mut self, id: u32, filename: String) -> Reply<Status> {
         match parse(&filename)? {
             Node::OutFile(name) => {
-                let (retailer, n) = (self.retailer.clone(), name.clone());
+                let (retailer, n, peer) = (self.retailer.clone(), name.clone(), self.peer);
                 let picked = self
                     .db(move |c| {
                         c.write(|c| {
                             let n2 = outbox::pick_up(c, &retailer, &n)?;
                             if n2 > 0 {
-                                crate::store::event(c, "sftp.picked_up", Some(&retailer), None, None, &n)?;
+                                let message = format!("{n} by {peer}");
+                                crate::store::event(c, "sftp.picked_up", Some(&retailer), None, None, &message)?;
                             }
                             Ok(n2)
                         })
@@ -685,6 +710,19 @@ impl russh_sftp::server::Handler for Tree {
             };
             let status = self.do_rename(id, &old, &new, true).await?;
             return Ok(Packet::Status(status));
+        }
+        if request == FSYNC {
+            // An upload is made durable by its close, and one not closed
+            // is never taken: there is nothing for an fsync to do before.
+            let mut rest: &[u8] = &data;
+            let Some(handle) = take_string(&mut rest) else {
+                return Err(StatusCode::BadMessage.with_message("malformed fsync request"));
+            };
+            return if self.handles.contains_key(&handle) {
+                Ok(Packet::Status(ok_status(id)))
+            } else {
+                Err(failure("invalid handle"))
+            };
         }
         if request == LIMITS {
             // max packet, read and write lengths, open handles: four uint64.
