@@ -230,6 +230,27 @@ fn repeats_duplicates_quarantine(db: &common::TestDb) {
         assert_eq!(d.bytes, bytes);
         assert!(d.error.unwrap().contains(name));
     }
+
+    // Processing that fails (here: a stored profile no one can read) keeps
+    // the arrival in the ledger, waiting, and nothing of the processing.
+    let before = outbox_all(&mut conn).len();
+    {
+        use diesel::connection::SimpleConnection;
+        dropgate::with_conn!(&mut conn, c => c.batch_execute("UPDATE retailers SET profile = 'not toml' WHERE id = 'acme'"))
+            .unwrap();
+    }
+    let late = x12_850(&party("ACMEHOME"), &party("DROPGATE"), 30, &[po("L1", "Lou")]);
+    let (r5, s) = ingest(&mut conn, "late.edi", &late);
+    assert!(s.problems.iter().any(|p| p.contains("processing failed")), "{s:?}");
+    let d = documents::get(&mut conn, r5.document()).unwrap().unwrap();
+    assert_eq!((d.state.as_str(), d.bytes.len()), ("received", late.len()));
+    assert_eq!(documents::receipts_of(&mut conn, r5.document()).unwrap().len(), 1);
+    assert_eq!(outbox_all(&mut conn).len(), before, "nothing answered");
+    // Once the profile is fixed, the waiting document is processed.
+    retailers::apply(&mut conn, &Profile::from_toml(&ACME.replace("backorder", "accept_partial"), "acme").unwrap())
+        .unwrap();
+    let s = pipeline::process_pending(&mut conn).unwrap();
+    assert_eq!((s.documents, s.accepted), (1, 1), "{s:?}");
 }
 
 #[test]

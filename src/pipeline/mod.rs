@@ -59,34 +59,41 @@ impl Summary {
 }
 
 /// Records an arrival in the ledger and processes it right away, in one
-/// transaction (one commit, one wait for the disk). Processing runs in a
-/// savepoint: should it fail, the arrival is still committed, and the
-/// document waits in the ledger to be processed again.
+/// transaction (one commit, one wait for the disk). Should processing
+/// fail, the arrival is still recorded, alone, and the document waits in
+/// the ledger to be processed again. Inside a transaction already open, a
+/// processing failure is returned as [`StoreError::ProcessingFailed`]
+/// instead, for the caller to record the arrival alone
+/// ([`documents::receive`]) once its transaction is rolled back.
 /// A repeat of known bytes is answered again with the documents first sent.
 pub fn ingest(conn: &mut Conn, arrival: Arrival<'_>) -> Result<(Received, Summary)> {
-    conn.write(|conn| {
-        let received = documents::receive(conn, arrival)?;
-        let bytes = match arrival.body {
-            Body::Bytes(b) => Some(b),
-            Body::Blob(_) => None,
-        };
-        let outcome = conn.savepoint(|conn| match received {
-            Received::New { document, .. } | Received::Resumed { document, .. } => {
-                process_loaded(conn, document, bytes)
-            }
-            Received::Repeat { document, .. } => answer_repeat(conn, document, bytes),
-        });
-        let summary = match outcome {
-            Ok(s) => s,
-            Err(e) if e.is_transient() => return Err(e),
-            Err(e) => {
-                let doc = received.document();
-                tracing::error!(document_id = doc, "processing failed; the document stays in the ledger: {e}");
-                Summary { problems: vec![format!("document {doc}: processing failed: {e}")], ..Summary::default() }
-            }
-        };
-        Ok((received, summary))
-    })
+    let nested = conn.in_transaction();
+    match conn.write(|conn| ingest_now(conn, arrival)) {
+        Err(StoreError::ProcessingFailed { document, reason }) if !nested => {
+            tracing::error!(document_id = document, "processing failed; the document stays in the ledger: {reason}");
+            let received = documents::receive(conn, arrival)?;
+            let problem = format!("document {}: processing failed: {reason}", received.document());
+            Ok((received, Summary { problems: vec![problem], ..Summary::default() }))
+        }
+        other => other,
+    }
+}
+
+fn ingest_now(conn: &mut Conn, arrival: Arrival<'_>) -> Result<(Received, Summary)> {
+    let received = documents::receive(conn, arrival)?;
+    let bytes = match arrival.body {
+        Body::Bytes(b) => Some(b),
+        Body::Blob(_) => None,
+    };
+    let outcome = match received {
+        Received::New { document, .. } | Received::Resumed { document, .. } => process_loaded(conn, document, bytes),
+        Received::Repeat { document, .. } => answer_repeat(conn, document, bytes),
+    };
+    match outcome {
+        Ok(summary) => Ok((received, summary)),
+        Err(e) if e.is_transient() => Err(e),
+        Err(e) => Err(StoreError::ProcessingFailed { document: received.document(), reason: e.to_string() }),
+    }
 }
 
 /// Bytes seen before: answered again with the documents first sent (or

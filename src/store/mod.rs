@@ -58,6 +58,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// A document was received but could not be processed; the caller may
+    /// record the arrival alone (see `pipeline::ingest`).
+    #[error("document {document}: processing failed: {reason}")]
+    ProcessingFailed { document: i64, reason: String },
 }
 
 impl StoreError {
@@ -145,7 +149,7 @@ impl Conn {
     ///
     /// Inside a transaction already open, `f` is part of it: it commits or
     /// rolls back with it, and a transient failure is left to the outer
-    /// transaction to retry (see [`Conn::savepoint`] to undo only `f`).
+    /// transaction to retry.
     pub fn write<T>(&mut self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
         if self.in_transaction() {
             return f(self);
@@ -185,26 +189,6 @@ impl Conn {
                     std::thread::sleep(backoff);
                 }
                 other => return other,
-            }
-        }
-    }
-
-    /// Runs `f` inside the open transaction so that a failure of `f` undoes
-    /// only what `f` did (a savepoint); without a transaction, as
-    /// [`Conn::write`].
-    pub fn savepoint<T>(&mut self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
-        if !self.in_transaction() {
-            return self.write(f);
-        }
-        with_conn!(self, c => AnsiTransactionManager::begin_transaction(c))?;
-        match f(self) {
-            Ok(v) => {
-                self.commit()?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = self.rollback();
-                Err(e)
             }
         }
     }

@@ -247,7 +247,7 @@ impl Tree {
         let result = self
             .db(move |conn| {
                 let fin = fin; // counted as an open upload until committed
-                conn.write(|c| {
+                with_processing(conn, |c, process| {
                     if let Some(b) = fin.blob {
                         if !fin.rest.is_empty() {
                             blobs::append(c, b, fin.next_seq, &fin.rest)?;
@@ -270,7 +270,7 @@ impl Tree {
                     };
                     let arrival =
                         Arrival { source: &source, name: &fin.name, retailer: Some(&retailer), body, settled: true };
-                    let (received, summary) = crate::pipeline::ingest(c, arrival)?;
+                    let (received, summary) = take(c, arrival, process)?;
                     let message = format!("{} ({} bytes) by {peer}", fin.name, fin.size);
                     let doc = Some(received.document());
                     crate::store::event(c, "sftp.upload", Some(&retailer), doc, None, &message)?;
@@ -358,7 +358,7 @@ impl Tree {
         let peer = self.peer;
         let r = self
             .db(move |conn| {
-                conn.write(|c| {
+                with_processing(conn, |c, process| {
                     let Some((blob, _)) = crate::store::sftp::blob_of(c, &retailer, &f)? else { return Ok(None) };
                     let streamed = blobs::describe(c, blob)?;
                     crate::store::sftp::release(c, &retailer, &f)?;
@@ -369,7 +369,7 @@ impl Tree {
                         body: Body::Blob(&streamed),
                         settled: true,
                     };
-                    let (received, summary) = crate::pipeline::ingest(c, arrival)?;
+                    let (received, summary) = take(c, arrival, process)?;
                     let message = format!("{f} renamed to {t} ({} bytes) by {peer}", streamed.size);
                     let doc = Some(received.document());
                     crate::store::event(c, "sftp.upload", Some(&retailer), doc, None, &message)?;
@@ -734,6 +734,35 @@ impl russh_sftp::server::Handler for Tree {
         }
         Err(StatusCode::OpUnsupported.with_message("extension not supported"))
     }
+}
+
+/// Runs `body` in one transaction, processing what it takes; should the
+/// processing fail, runs it again taking the file into the ledger only (the
+/// document is processed again later).
+fn with_processing<T>(
+    conn: &mut Conn,
+    mut body: impl FnMut(&mut Conn, bool) -> crate::store::Result<T>,
+) -> crate::store::Result<T> {
+    match conn.write(|c| body(c, true)) {
+        Err(crate::store::StoreError::ProcessingFailed { document, reason }) => {
+            tracing::error!(
+                document_id = document,
+                "SFTP: processing failed; the file is kept in the ledger: {reason}"
+            );
+            conn.write(|c| body(c, false))
+        }
+        other => other,
+    }
+}
+
+/// Takes an arrival into the ledger, and processes it unless told not to.
+fn take(conn: &mut Conn, arrival: Arrival<'_>, process: bool) -> crate::store::Result<(Received, Summary)> {
+    if process {
+        return crate::pipeline::ingest(conn, arrival);
+    }
+    let received = crate::store::documents::receive(conn, arrival)?;
+    let problem = format!("document {}: processing failed; it waits in the ledger", received.document());
+    Ok((received, Summary { problems: vec![problem], ..Summary::default() }))
 }
 
 /// Reads one SSH string (u32 length + bytes) as text; bytes that are not
