@@ -373,20 +373,3 @@ pub fn counts(conn: &mut Conn) -> Result<Vec<(String, i64)>> {
         .select((d::state, diesel::dsl::count_star()))
         .load(c))?)
 }
-
-/// The latest receipt of a file of that name from a source since a time:
-/// (size, received_at). Lets an SFTP client check the size of a file it has
-/// just uploaded.
-pub fn latest_receipt(conn: &mut Conn, source: &str, name: &str, since: i64) -> Result<Option<(i64, i64)>> {
-    let r: Option<(i64, i64)> = with_conn!(conn, c => rc::receipts
-        .select((rc::document_id, rc::received_at))
-        .filter(rc::source.eq(source))
-        .filter(rc::name.eq(name))
-        .filter(rc::received_at.ge(since))
-        .order(rc::id.desc())
-        .first(c)
-        .optional())?;
-    let Some((document, at)) = r else { return Ok(None) };
-    let size: Option<i64> = with_conn!(conn, c => d::documents.select(d::size).find(document).first(c).optional())?;
-    Ok(size.map(|s| (s, at)))
-}

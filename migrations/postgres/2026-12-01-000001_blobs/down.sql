@@ -1,4 +1,3 @@
-DROP INDEX receipts_source_name;
 ALTER TABLE sftp_staged ADD COLUMN bytes BYTEA NOT NULL DEFAULT '';
 UPDATE sftp_staged SET bytes = COALESCE(
     (SELECT string_agg(bytes, ''::bytea ORDER BY seq) FROM blob_chunks WHERE blob_id = sftp_staged.blob_id), '');

@@ -45,6 +45,3 @@ ALTER TABLE sftp_staged ALTER COLUMN blob_id SET NOT NULL;
 ALTER TABLE sftp_staged DROP COLUMN bytes;
 DROP TABLE staged_blob;
 SELECT setval(pg_get_serial_sequence('blobs', 'id'), COALESCE((SELECT MAX(id) FROM blobs), 0) + 1, false);
-
--- `stat` of a file just uploaded over SFTP looks up its latest receipt.
-CREATE INDEX receipts_source_name ON receipts (source, name, id);

@@ -1,4 +1,3 @@
-DROP INDEX receipts_source_name;
 ALTER TABLE sftp_staged ADD COLUMN bytes BLOB NOT NULL DEFAULT x'';
 UPDATE sftp_staged SET bytes = COALESCE(
     (SELECT group_concat(c.bytes, '') FROM (SELECT bytes FROM blob_chunks WHERE blob_id = sftp_staged.blob_id ORDER BY seq) c),

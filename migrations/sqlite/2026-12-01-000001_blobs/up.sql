@@ -45,6 +45,3 @@ UPDATE sftp_staged SET blob_id =
     (SELECT m.blob_id FROM staged_blob m WHERE m.retailer_id = sftp_staged.retailer_id AND m.name = sftp_staged.name);
 ALTER TABLE sftp_staged DROP COLUMN bytes;
 DROP TABLE staged_blob;
-
--- `stat` of a file just uploaded over SFTP looks up its latest receipt.
-CREATE INDEX receipts_source_name ON receipts (source, name, id);

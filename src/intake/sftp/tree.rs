@@ -6,7 +6,8 @@
 //!   ledger and processed, and only then is the close answered. A file uploaded under a temporary name (`*.part`,
 //!   `*.filepart`, `*.tmp`) waits, listed, in the database for its rename
 //!   to a final name (through any instance).
-//!   A file taken is not listed, but answers `stat` for an hour.
+//!   A file taken is not listed, but answers `stat` in the session that
+//!   put it (clients such as paramiko's `put` check the size after closing).
 //! - `/outbound` lists the retailer's outbox documents waiting for pickup;
 //!   they can be read, and `rm` acknowledges one. Nothing can be written.
 //!
@@ -39,8 +40,8 @@ const PAGE: usize = 100;
 const MAX_HANDLES: usize = 64;
 /// Uploads one session may have open at once.
 const MAX_UPLOADS: usize = 16;
-/// How long a file taken into the ledger still answers `stat` in `/inbound`.
-const RECENT_MICROS: i64 = 3600 * 1_000_000;
+/// Files taken in one session that still answer `stat` there, at most.
+const MAX_TAKEN: usize = 4096;
 /// Bytes per READ answer at most.
 const MAX_READ: u32 = 256 * 1024;
 const _: () = assert!(MAX_IO <= MAX_READ as u64 && MAX_IO + 1024 <= super::MAX_SFTP_PACKET as u64);
@@ -187,13 +188,16 @@ pub(crate) struct Tree {
     retailer: String,
     peer: SocketAddr,
     handles: HashMap<String, Open>,
+    /// Files this session put that were taken into the ledger: name →
+    /// (size, when), for `stat`.
+    taken: HashMap<String, (u64, u32)>,
     next: u64,
     started: u32,
 }
 
 impl Tree {
     pub fn new(shared: Arc<Shared>, retailer: String, peer: SocketAddr) -> Tree {
-        Tree { shared, retailer, peer, handles: HashMap::new(), next: 0, started: now_secs() }
+        Tree { shared, retailer, peer, handles: HashMap::new(), taken: HashMap::new(), next: 0, started: now_secs() }
     }
 
     /// Runs `f` on a pooled connection on the blocking pool.
@@ -239,7 +243,7 @@ impl Tree {
 
     /// Commits a closed upload: into the ledger and processed, or, under a
     /// temporary name, waiting for its rename. Returns once it is committed.
-    async fn commit(&self, fin: Finished) -> Reply<()> {
+    async fn commit(&mut self, fin: Finished) -> Reply<()> {
         let (retailer, source) = (self.retailer.clone(), format!("sftp:{}", self.retailer));
         let (name, size, streamed_blob) = (fin.name.clone(), fin.size, fin.blob);
         let staging = is_temp_name(&name);
@@ -297,7 +301,11 @@ impl Tree {
         }
     }
 
-    fn taken(&self, name: &str, size: i64, received: &Received, summary: &Summary) {
+    fn taken(&mut self, name: &str, size: i64, received: &Received, summary: &Summary) {
+        if self.taken.len() >= MAX_TAKEN {
+            self.taken.clear();
+        }
+        self.taken.insert(name.to_string(), (u64::try_from(size).unwrap_or(0), now_secs()));
         tracing::info!(
             peer = %self.peer,
             retailer = %self.retailer,
@@ -317,15 +325,11 @@ impl Tree {
         match node {
             Node::Root | Node::Outbound => Ok(dir_attrs(false, self.started)),
             Node::Inbound => Ok(dir_attrs(true, self.started)),
-            // Only temporary names wait; a final name may have been taken a
-            // short while ago, and still answers `stat` (clients such as
-            // paramiko's `put` check the size after closing).
+            // Only temporary names wait; a final name taken by this session
+            // still answers `stat` here.
             Node::InFile(name) if is_temp_name(&name) => self.staged_attrs(&name).await?.ok_or_else(no_such_file),
             Node::InFile(name) => {
-                let (source, since) = (format!("sftp:{}", self.retailer), crate::store::now_micros() - RECENT_MICROS);
-                let r = self.db(move |c| crate::store::documents::latest_receipt(c, &source, &name, since)).await?;
-                r.map(|(size, at)| file_attrs(u64::try_from(size).unwrap_or(0), false, micros_to_secs(at)))
-                    .ok_or_else(no_such_file)
+                self.taken.get(&name).map(|&(size, at)| file_attrs(size, false, at)).ok_or_else(no_such_file)
             }
             Node::OutFile(name) => {
                 let retailer = self.retailer.clone();
