@@ -128,6 +128,10 @@ pub struct Sftp {
     /// database as one chunk (4 KiB to 64 MiB).
     #[serde(default = "default_chunk_bytes")]
     pub chunk_bytes: usize,
+    /// A file uploaded under a temporary name and never renamed is removed
+    /// after this many hours (0: kept until removed by the retailer).
+    #[serde(default = "default_waiting_expire_hours")]
+    pub waiting_expire_hours: u64,
 }
 
 impl Default for Sftp {
@@ -143,6 +147,7 @@ impl Default for Sftp {
             ban_after_failures: default_ban_after_failures(),
             ban_secs: default_ban_secs(),
             chunk_bytes: default_chunk_bytes(),
+            waiting_expire_hours: default_waiting_expire_hours(),
         }
     }
 }
@@ -152,6 +157,10 @@ impl Sftp {
     pub fn chunk(&self) -> usize {
         self.chunk_bytes.clamp(4096, 64 << 20)
     }
+}
+
+fn default_waiting_expire_hours() -> u64 {
+    168
 }
 
 fn default_chunk_bytes() -> usize {

@@ -3,7 +3,7 @@
 mod common;
 
 use dropgate::store::documents::{self, Arrival, Body, Received, StreamedBlob};
-use dropgate::store::{blobs, outbox, stock, Store};
+use dropgate::store::{blobs, outbox, sftp, stock, Store};
 
 fn ledger(db: &common::TestDb) {
     let store = Store::open(&db.url, 2).unwrap();
@@ -104,6 +104,23 @@ fn streamed_blobs(db: &common::TestDb) {
     assert_eq!(blobs::sweep(&mut conn, i64::MAX).unwrap(), 1);
     assert_eq!(blobs::open_count(&mut conn).unwrap(), (0, 0));
     assert_eq!(documents::get(&mut conn, first.document()).unwrap().unwrap().bytes.len(), 5_000_000);
+
+    // A file waiting for its rename too long is removed, with its bytes, and recorded.
+    let p = dropgate::retailer::Profile::from_toml(
+        "id = \"acme\"\nname = \"Acme\"\n[x12]\nsender_id = \"ZZ:ACME\"\nreceiver_id = \"ZZ:US\"\n",
+        "acme",
+    )
+    .unwrap();
+    dropgate::store::retailers::apply(&mut conn, &p).unwrap();
+    let waiting = conn.write(|c| blobs::store(c, b"half of it")).unwrap();
+    conn.write(|c| sftp::stage(c, "acme", "PO9.edi.part", waiting, 10)).unwrap();
+    assert!(sftp::expire(&mut conn, 0).unwrap().is_empty(), "not old enough");
+    let gone = sftp::expire(&mut conn, i64::MAX).unwrap();
+    assert_eq!(gone, vec![("acme".to_string(), "PO9.edi.part".to_string(), 10)]);
+    assert!(sftp::list(&mut conn, "acme").unwrap().is_empty());
+    assert!(blobs::chunk_numbers(&mut conn, waiting).unwrap().is_empty());
+    let ev = dropgate::store::events(&mut conn, "sftp.expired", Some("acme"), 10).unwrap();
+    assert!(ev[0].message.contains("PO9.edi.part"), "{ev:?}");
 }
 
 fn stock_import(db: &common::TestDb) {

@@ -102,3 +102,22 @@ pub fn rename(conn: &mut Conn, retailer: &str, from: &str, to: &str, overwrite: 
 pub fn count_all(conn: &mut Conn) -> Result<i64> {
     Ok(with_conn!(conn, c => st::sftp_staged.count().get_result(c))?)
 }
+
+/// Removes the files that have waited since before `older_than` (µs),
+/// recording each removal; returns (retailer, name, size) of each.
+pub fn expire(conn: &mut Conn, older_than: i64) -> Result<Vec<(String, String, i64)>> {
+    let old: Vec<(String, String, i64)> = with_conn!(conn, c => st::sftp_staged
+        .select((st::retailer_id, st::name, st::size))
+        .filter(st::staged_at.lt(older_than))
+        .load(c))?;
+    for (retailer, name, size) in &old {
+        conn.write(|c| {
+            if remove(c, retailer, name)? {
+                let message = format!("{name} ({size} bytes) waited for its rename too long and was removed");
+                super::event(c, "sftp.expired", Some(retailer), None, None, &message)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(old)
+}

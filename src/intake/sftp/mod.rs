@@ -307,13 +307,8 @@ impl Listener {
                 _ = stop.changed() => break,
                 _ = sweep.tick() => {
                     let (store, before) = (shared.store.clone(), crate::store::now_micros() - micros(shared.stale_after()));
-                    tokio::task::spawn_blocking(move || {
-                        match store.conn().map_err(anyhow::Error::from).and_then(|mut c| Ok(crate::store::blobs::sweep(&mut c, before)?)) {
-                            Ok(0) => {}
-                            Ok(n) => tracing::info!(uploads = n, "SFTP: removed unfinished uploads left over"),
-                            Err(e) => tracing::warn!("SFTP: sweeping unfinished uploads: {e:#}"),
-                        }
-                    });
+                    let expire = shared.cfg.sftp.waiting_expire_hours;
+                    tokio::task::spawn_blocking(move || sweep_once(&store, before, expire));
                     continue;
                 }
                 r = listener.accept() => match r {
@@ -406,6 +401,37 @@ impl Listener {
             tracing::warn!(uploads = left, "SFTP: uploads still open at shutdown are dropped (nothing was taken)");
         }
         tasks.abort_all();
+    }
+}
+
+/// Removes unfinished uploads untouched since `before`, and files waiting
+/// under a temporary name for longer than `expire_hours` (0: never).
+fn sweep_once(store: &Store, before: i64, expire_hours: u64) {
+    let mut conn = match store.conn() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("SFTP: sweeping: {e}");
+            return;
+        }
+    };
+    match crate::store::blobs::sweep(&mut conn, before) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(uploads = n, "SFTP: removed unfinished uploads left over"),
+        Err(e) => tracing::warn!("SFTP: sweeping unfinished uploads: {e}"),
+    }
+    if expire_hours == 0 {
+        return;
+    }
+    let hours = i64::try_from(expire_hours).unwrap_or(i64::MAX / 3_600_000_000);
+    let older_than = crate::store::now_micros().saturating_sub(hours.saturating_mul(3_600_000_000));
+    match crate::store::sftp::expire(&mut conn, older_than) {
+        Ok(gone) => {
+            for (retailer, name, size) in gone {
+                tracing::warn!(retailer = %retailer, file = %name, bytes = size, hours = expire_hours,
+                    "SFTP: a file waiting for its rename was never renamed; removed");
+            }
+        }
+        Err(e) => tracing::warn!("SFTP: removing files waiting too long: {e}"),
     }
 }
 
