@@ -18,6 +18,12 @@ pub struct Config {
     pub sftp: Sftp,
     #[serde(default)]
     pub slips: Slips,
+    /// Column mappings for `dropgate ship import --profile NAME` (`default` when none is named).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ship_import: std::collections::BTreeMap<String, ShipImportProfile>,
+    /// How often `serve` looks whether a scheduled batch is due.
+    #[serde(default)]
+    pub batches: Batches,
     /// Where dropgate keeps its own files (relative to the config file).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -84,6 +90,63 @@ impl Default for Outbox {
     fn default() -> Self {
         Outbox { max_attempts: default_max_attempts(), poll_ms: default_poll_ms() }
     }
+}
+
+/// The columns of a shipment CSV: each names a header of the file (the
+/// default is the field's own name).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipImportProfile {
+    /// One character; `,` by default (`;`, `|`, `\t` work too).
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    pub po: Option<String>,
+    pub retailer: Option<String>,
+    pub carrier: Option<String>,
+    pub service: Option<String>,
+    pub tracking: Option<String>,
+    pub line: Option<String>,
+    pub quantity: Option<String>,
+    pub weight: Option<String>,
+    /// The unit of a weight given as a bare number (`kg`, `g`, `lb`, `oz`).
+    pub weight_unit: Option<String>,
+    pub dims: Option<String>,
+    pub sscc: Option<String>,
+    /// Carrier and service when the file has no such column.
+    pub carrier_default: Option<String>,
+    pub service_default: Option<String>,
+}
+
+impl ShipImportProfile {
+    pub fn delimiter_byte(&self) -> u8 {
+        match self.delimiter.as_deref() {
+            Some("\\t" | "\t" | "tab") => b'\t',
+            Some(d) if d.len() == 1 => d.as_bytes()[0],
+            _ => b',',
+        }
+    }
+}
+
+/// Scheduled batches (`[schedule]` of each retailer's profile).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batches {
+    /// Run the retailers' schedules in `serve`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// How often `serve` looks for due batches.
+    #[serde(default = "default_batch_poll_ms")]
+    pub poll_ms: u64,
+}
+
+impl Default for Batches {
+    fn default() -> Self {
+        Batches { enabled: true, poll_ms: default_batch_poll_ms() }
+    }
+}
+
+fn default_batch_poll_ms() -> u64 {
+    1000
 }
 
 /// Packing slips (`dropgate slips print`).
@@ -220,6 +283,8 @@ impl Config {
             outbox: Outbox::default(),
             sftp: Sftp::default(),
             slips: Slips::default(),
+            ship_import: std::collections::BTreeMap::new(),
+            batches: Batches::default(),
             data_dir: default_data_dir(),
             base_dir: PathBuf::from("."),
         }

@@ -7,6 +7,7 @@ mod init;
 mod inspect;
 mod orders;
 mod retailer;
+mod ship;
 mod slips;
 mod stock;
 mod table;
@@ -63,6 +64,8 @@ pub enum Command {
     Outbox(documents::OutboxCmd),
     /// Check the installation: configuration, database, SFTP host key and uploads, retailers, quarantine.
     Doctor(doctor::DoctorArgs),
+    /// Confirm a shipment: `ship PO --carrier UPS --service GROUND --tracking 1Z…`, or `ship import FILE.csv`.
+    Ship(ship::ShipArgs),
     /// Packing slips in the retailers' brand: print a wave, preview one.
     #[command(subcommand)]
     Slips(slips::SlipsCmd),
@@ -115,6 +118,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Outbox(c) => documents::run_outbox(&cli.config, c),
         Command::Doctor(a) => doctor::run(&cli.config, &a),
         Command::Slips(c) => slips::run(&cli.config, c),
+        Command::Ship(a) => ship::run(&cli.config, a),
     }
 }
 

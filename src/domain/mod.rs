@@ -6,6 +6,7 @@
 pub mod amount;
 pub mod order;
 pub mod policy;
+pub mod shipment;
 
 pub use amount::Amount;
 /// The string type of the domain model: short values (codes, numbers,

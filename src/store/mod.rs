@@ -14,6 +14,7 @@ pub mod orders;
 pub mod outbox;
 pub mod retailers;
 pub mod sftp;
+pub mod shipments;
 pub mod slips;
 pub mod stock;
 

@@ -202,8 +202,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    shipments (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        retailer_id -> Text,
+        dedup_key -> Text,
+        carrier -> Text,
+        service -> Text,
+        shipped_at -> BigInt,
+        source -> Text,
+        asn_run -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    packages (shipment_id, seq) {
+        shipment_id -> BigInt,
+        seq -> Integer,
+        tracking -> Text,
+        sscc -> Nullable<Text>,
+        weight_g -> Nullable<BigInt>,
+        length_mm -> Nullable<BigInt>,
+        width_mm -> Nullable<BigInt>,
+        height_mm -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    shipment_lines (shipment_id, package_seq, position) {
+        shipment_id -> BigInt,
+        package_seq -> Integer,
+        position -> Integer,
+        retailer_id -> Text,
+        quantity -> BigInt,
+        invoice_number -> Nullable<Text>,
+        invoice_run -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    batch_runs (id) {
+        id -> BigInt,
+        retailer_id -> Text,
+        kind -> Text,
+        scheduled_for -> BigInt,
+        trigger -> Text,
+        state -> Text,
+        documents -> Integer,
+        items -> BigInt,
+        detail -> Nullable<Text>,
+        started_at -> BigInt,
+        finished_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    inventory_sent (retailer_id, sku) {
+        retailer_id -> Text,
+        sku -> Text,
+        available -> BigInt,
+        sent_at -> BigInt,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(blob_chunks -> blobs (blob_id));
+diesel::joinable!(packages -> shipments (shipment_id));
+diesel::joinable!(shipment_lines -> shipments (shipment_id));
+diesel::joinable!(shipments -> orders (order_id));
 diesel::allow_tables_to_appear_in_same_query!(
     retailers,
     documents,
@@ -222,4 +290,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     sftp_staged,
     blobs,
     blob_chunks,
+    shipments,
+    packages,
+    shipment_lines,
+    batch_runs,
+    inventory_sent,
 );

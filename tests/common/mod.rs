@@ -247,3 +247,57 @@ impl Drop for Serve {
         let _ = self.0.wait();
     }
 }
+
+/// An 850 interchange from `sender` to DROPGATE: each PO is (number, lines
+/// of (UPC, quantity, unit price)), shipped to a consumer in Springfield.
+pub fn po850(sender: &str, control: u32, pos: &[(&str, &[(&str, u32, &str)])]) -> Vec<u8> {
+    let mut out = format!(
+        "ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*{:<15}*261123*0900*U*00401*{control:09}*0*P*>~\n\
+         GS*PO*{sender}*DROPGATE*20261123*0900*{control}*X*004010~\n",
+        "DROPGATE"
+    );
+    for (n, (po, lines)) in pos.iter().enumerate() {
+        let mut segs = vec![
+            format!("ST*850*{:04}", n + 1),
+            format!("BEG*00*DS*{po}**20261123"),
+            format!("REF*CO*{po}-C"),
+            format!("N1*ST*Pat Doe {n}"),
+            "N3*12 Sample Street".to_string(),
+            "N4*Springfield*IL*62701*US".to_string(),
+        ];
+        for (i, (upc, qty, price)) in lines.iter().enumerate() {
+            segs.push(format!("PO1*{}*{qty}*EA*{price}**UP*{upc}", i + 1));
+        }
+        segs.push(format!("CTT*{}", lines.len()));
+        segs.push(format!("SE*{}*{:04}", segs.len() + 1, n + 1));
+        for s in segs {
+            out.push_str(&s);
+            out.push_str("~\n");
+        }
+    }
+    out.push_str(&format!("GE*{}*{control}~\nIEA*1*{control:09}~\n", pos.len()));
+    out.into_bytes()
+}
+
+impl Install {
+    /// Ingests X12 bytes through `dropgate ingest` (for `retailer`).
+    pub fn ingest(&self, retailer: &str, name: &str, bytes: &[u8]) {
+        let f = self.path().join(name);
+        std::fs::write(&f, bytes).unwrap();
+        self.ok(&["ingest", "--retailer", retailer, f.to_str().unwrap()]);
+    }
+
+    /// The stock row of a SKU: (on hand, reserved).
+    pub fn stock_of(&self, sku: &str) -> (i64, i64) {
+        let v = self.json(&["stock", "show", sku]);
+        let row =
+            v.as_array().unwrap().iter().find(|r| r["sku"] == sku).unwrap_or_else(|| panic!("no stock row {sku}"));
+        (row["on_hand"].as_i64().unwrap(), row["reserved"].as_i64().unwrap())
+    }
+
+    /// The state of the order with this PO number.
+    pub fn order_state(&self, po: &str) -> String {
+        let v = self.json(&["orders", "list", "--po", po]);
+        v.as_array().unwrap()[0]["state"].as_str().unwrap().to_string()
+    }
+}
