@@ -248,9 +248,12 @@ impl Drop for Serve {
     }
 }
 
+/// Lines of a test PO: (UPC, quantity, unit price).
+pub type PoLines<'a> = &'a [(&'a str, u32, &'a str)];
+
 /// An 850 interchange from `sender` to DROPGATE: each PO is (number, lines
 /// of (UPC, quantity, unit price)), shipped to a consumer in Springfield.
-pub fn po850(sender: &str, control: u32, pos: &[(&str, &[(&str, u32, &str)])]) -> Vec<u8> {
+pub fn po850(sender: &str, control: u32, pos: &[(&str, PoLines<'_>)]) -> Vec<u8> {
     let mut out = format!(
         "ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*{:<15}*261123*0900*U*00401*{control:09}*0*P*>~\n\
          GS*PO*{sender}*DROPGATE*20261123*0900*{control}*X*004010~\n",
