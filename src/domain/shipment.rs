@@ -1,6 +1,7 @@
 //! Shipments as the warehouse confirms them, and the parsing of what staff
 //! type (`--line 1:2`, `--package weight=2.3kg,dims=30x20x10cm`).
 
+use super::{Amount, ItemId, Party};
 use serde::{Deserialize, Serialize};
 
 /// One parcel of a shipment.
@@ -168,6 +169,162 @@ pub fn parse_package_arg(text: &str) -> Result<Package, String> {
     Ok(p)
 }
 
+/// One order line in a ship notice: what shipped in which package.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeLine {
+    pub line_number: String,
+    pub ids: Vec<ItemId>,
+    pub quantity: i64,
+    pub ordered: i64,
+    pub unit: String,
+    /// 0-based index into the notice's packages.
+    pub package: usize,
+}
+
+/// What a ship notice (856) says of one shipment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// BSN02: our shipment id.
+    pub shipment_id: String,
+    pub po_number: String,
+    pub po_date: Option<String>,
+    pub carrier: String,
+    pub service: String,
+    /// Shipped: `CCYYMMDD` and `HHMM`.
+    pub date: String,
+    pub time: String,
+    pub ship_to: Option<Party>,
+    pub packages: Vec<Package>,
+    pub lines: Vec<NoticeLine>,
+}
+
+/// How a ship notice nests its levels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AsnStructure {
+    /// Shipment, order, pack, item (BSN05 `0001`).
+    #[default]
+    Sopi,
+    /// Shipment, order, item, tracking at the order (BSN05 `0004`).
+    Flat,
+}
+
+/// One line of an invoice (810).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    pub line_number: String,
+    pub ids: Vec<ItemId>,
+    pub quantity: i64,
+    pub unit: String,
+    pub unit_price: Amount,
+}
+
+impl InvoiceLine {
+    /// Quantity × price, in cents (rounded half away from zero).
+    pub fn extended_cents(&self) -> i64 {
+        Amount::from_units(self.quantity).checked_mul(self.unit_price).map_or(0, Amount::cents)
+    }
+}
+
+/// Payment terms (ITD).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terms {
+    /// ITD01: `01` basic, `05` discount not applicable, `08` basic discount…
+    #[serde(default = "default_terms_type")]
+    pub type_code: String,
+    /// ITD02: `3` invoice date, `2` delivery date…
+    #[serde(default = "default_terms_basis")]
+    pub basis: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_percent: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+fn default_terms_type() -> String {
+    "01".into()
+}
+fn default_terms_basis() -> String {
+    "3".into()
+}
+
+/// An allowance or charge on every invoice (SAC), from the retailer's profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceCharge {
+    /// `A` allowance (subtracted) or `C` charge (added).
+    pub indicator: String,
+    /// SAC02, e.g. `D240` freight, `C310` discount, `H850` tax.
+    pub code: String,
+    pub amount: Amount,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl InvoiceCharge {
+    /// Signed cents: allowances count against the total.
+    pub fn signed_cents(&self) -> i64 {
+        if self.indicator == "A" {
+            -self.amount.cents()
+        } else {
+            self.amount.cents()
+        }
+    }
+}
+
+/// An invoice for what one shipment shipped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub number: String,
+    /// `CCYYMMDD`.
+    pub date: String,
+    pub po_number: String,
+    pub po_date: Option<String>,
+    pub ship_date: String,
+    pub ship_to: Option<Party>,
+    pub lines: Vec<InvoiceLine>,
+    pub terms: Option<Terms>,
+    pub charges: Vec<InvoiceCharge>,
+}
+
+impl Invoice {
+    /// The lines' amounts, in cents.
+    pub fn lines_cents(&self) -> i64 {
+        self.lines.iter().map(InvoiceLine::extended_cents).sum()
+    }
+    /// What the retailer owes (TDS01): lines plus charges less allowances, in cents.
+    pub fn total_cents(&self) -> i64 {
+        self.lines_cents() + self.charges.iter().map(InvoiceCharge::signed_cents).sum::<i64>()
+    }
+}
+
+/// One item of an inventory feed (846).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryItem {
+    pub ids: Vec<ItemId>,
+    pub available: i64,
+}
+
+/// What a retailer may sell: on hand − reserved − its safety buffer, never below 0.
+pub fn available_to_sell(on_hand: i64, reserved: i64, buffer: i64) -> i64 {
+    (on_hand - reserved - buffer.max(0)).max(0)
+}
+
+/// An inventory feed (846).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryFeed {
+    pub reference: String,
+    /// `CCYYMMDD` and `HHMM`.
+    pub date: String,
+    pub time: String,
+    pub items: Vec<InventoryItem>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +348,6 @@ mod tests {
         );
         assert!(parse_package_arg("sscc=000123456789012351").is_err(), "check digit");
         assert!(parse_package_arg("colour=red").is_err());
+        assert_eq!((available_to_sell(10, 3, 2), available_to_sell(4, 3, 2), available_to_sell(4, 0, -5)), (5, 0, 4));
     }
 }

@@ -27,6 +27,7 @@
 pub mod ack;
 pub mod builder;
 pub mod order;
+pub mod ship;
 pub mod time;
 pub mod versions;
 

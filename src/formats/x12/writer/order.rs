@@ -59,18 +59,18 @@ const DEFAULT_UNIT: &str = "EA";
 const MAX_ID_PAIRS: usize = 10;
 
 /// `date` when it is a valid `CCYYMMDD`, else the envelope's date.
-fn valid_or(date: Option<&str>, fallback: &str) -> String {
+pub(super) fn valid_or(date: Option<&str>, fallback: &str) -> String {
     date.filter(|d| d.len() == 8 && builder::valid_date(d)).unwrap_or(fallback).to_string()
 }
 
-fn unit_of(unit: Option<&str>, d: &Delimiters) -> String {
+pub(super) fn unit_of(unit: Option<&str>, d: &Delimiters) -> String {
     unit.and_then(|u| builder::check(u, Spec::id(2, 2), d).ok()).unwrap_or_else(|| DEFAULT_UNIT.to_string())
 }
 
 /// Id pairs that fit (qualifier ID 2/2, value AN 1/`max`), at most ten. An
 /// identifier is echoed exactly or not at all: one that cleaning would
 /// change (a separator, a control or non-ASCII character in it) is left out.
-fn id_pairs(ids: &[ItemId], max: usize, d: &Delimiters) -> Vec<(String, String)> {
+pub(super) fn id_pairs(ids: &[ItemId], max: usize, d: &Delimiters) -> Vec<(String, String)> {
     ids.iter()
         .filter(|i| builder::clean(&i.value, d) == i.value)
         .filter_map(|i| {
