@@ -26,6 +26,118 @@ pub struct Profile {
     /// How the retailer's packing slips look (and whether it takes any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<Brand>,
+    /// When ship notices, invoices and inventory feeds are sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+    #[serde(default)]
+    pub asn: AsnSettings,
+    #[serde(default)]
+    pub invoice: InvoiceSettings,
+    #[serde(default)]
+    pub inventory: InventorySettings,
+}
+
+/// Cron expressions (`minute hour day month weekday`) in the retailer's time zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// IANA time zone of the expressions (`America/New_York`); `UTC` by default.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<String>,
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
+}
+
+impl Schedule {
+    /// The cron expression of a batch kind (`asn`, `invoice`, `inventory`).
+    pub fn cron(&self, kind: &str) -> Option<&str> {
+        match kind {
+            "asn" => self.asn.as_deref(),
+            "invoice" => self.invoice.as_deref(),
+            "inventory" => self.inventory.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// One document per shipment, or one interchange per batch holding a set per shipment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Per {
+    #[default]
+    Shipment,
+    Batch,
+}
+
+/// Ship notices (856).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsnSettings {
+    /// `sopi` (shipment, order, pack, item) or `flat`.
+    #[serde(default)]
+    pub structure: crate::domain::shipment::AsnStructure,
+    #[serde(default)]
+    pub per: Per,
+}
+
+/// Invoices (810).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceSettings {
+    #[serde(default)]
+    pub per: Per,
+    /// Invoice numbers are this followed by the retailer's invoice sequence (9 digits).
+    #[serde(default = "default_invoice_prefix")]
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<crate::domain::shipment::Terms>,
+    /// Allowances and charges on every invoice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charges: Vec<crate::domain::shipment::InvoiceCharge>,
+}
+
+impl Default for InvoiceSettings {
+    fn default() -> Self {
+        InvoiceSettings { per: Per::Shipment, prefix: default_invoice_prefix(), terms: None, charges: Vec::new() }
+    }
+}
+
+fn default_invoice_prefix() -> String {
+    "INV".into()
+}
+
+/// `full` (every SKU each time) or `delta` (only SKUs whose availability changed since the last feed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedMode {
+    #[default]
+    Full,
+    Delta,
+}
+
+/// Inventory feeds (846).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventorySettings {
+    #[serde(default)]
+    pub mode: FeedMode,
+    /// Units held back from every SKU's availability.
+    #[serde(default)]
+    pub safety_buffer: i64,
+    /// Our SKU → the retailer's item id, sent as `SK` beside ours (`VN`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub skus: std::collections::BTreeMap<String, String>,
+    /// Send only the SKUs listed in `skus`.
+    #[serde(default)]
+    pub only_listed: bool,
 }
 
 /// The retailer's brand on the packing slips dropgate prints for it: the
@@ -261,6 +373,32 @@ impl Profile {
         }
         if let Some(b) = &self.brand {
             b.validate()?;
+        }
+        if let Some(sc) = &self.schedule {
+            crate::domain::schedule::zone(&sc.timezone).map_err(|e| anyhow::anyhow!("schedule.timezone: {e}"))?;
+            for kind in ["asn", "invoice", "inventory"] {
+                if let Some(c) = sc.cron(kind) {
+                    crate::domain::schedule::Cron::parse(c).map_err(|e| anyhow::anyhow!("schedule.{kind}: {e}"))?;
+                }
+            }
+        }
+        let prefix = &self.invoice.prefix;
+        if prefix.len() > 12 || !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            bail!("invoice.prefix {prefix:?} must be at most 12 letters, digits or '-'");
+        }
+        for c in &self.invoice.charges {
+            if c.indicator != "A" && c.indicator != "C" {
+                bail!("invoice.charges: indicator {:?} must be \"A\" (allowance) or \"C\" (charge)", c.indicator);
+            }
+            if c.code.len() != 4 || !c.code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                bail!("invoice.charges: code {:?} must be a 4-character SAC02 code such as \"D240\"", c.code);
+            }
+            if c.amount.raw() < 0 {
+                bail!("invoice.charges: amount {} must not be negative", c.amount);
+            }
+        }
+        if self.inventory.safety_buffer < 0 {
+            bail!("inventory.safety_buffer must not be negative");
         }
         let pattern = &self.outbound.file_name;
         if pattern.contains('/') || pattern.contains('\\') || pattern.trim().is_empty() {

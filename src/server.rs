@@ -64,6 +64,7 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
     let stop = Arc::new(AtomicBool::new(false));
     let (intake_tx, intake_rx) = mpsc::channel::<()>();
     let (deliver_tx, deliver_rx) = mpsc::channel::<()>();
+    let (batches_tx, batches_rx) = mpsc::channel::<()>();
     let cfg = Arc::new(cfg);
 
     tracing::info!(
@@ -98,6 +99,16 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
             .name("deliver".into())
             .spawn(move || deliver_loop(&cfg, &store, &stop, &deliver_rx))?
     };
+    let scheduler = if cfg.batches.enabled {
+        let (cfg, store, stop, deliver_tx) = (cfg.clone(), store.clone(), stop.clone(), deliver_tx.clone());
+        Some(
+            std::thread::Builder::new()
+                .name("batches".into())
+                .spawn(move || batch_loop(&cfg, &store, &stop, &batches_rx, &deliver_tx))?,
+        )
+    } else {
+        None
+    };
     let checkpoints = match store.checkpointer() {
         Some(c) => {
             let stop = stop.clone();
@@ -119,6 +130,10 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
     stop.store(true, Ordering::SeqCst);
     let _ = intake_tx.send(());
     let _ = deliver_tx.send(());
+    let _ = batches_tx.send(());
+    if let Some(s) = scheduler {
+        let _ = s.join();
+    }
     let _ = intake.join();
     let _ = deliver.join();
     if let Some(c) = checkpoints {
@@ -241,6 +256,28 @@ fn deliver_loop(cfg: &Config, store: &Store, stop: &AtomicBool, wake: &mpsc::Rec
         }
         if stop.load(Ordering::SeqCst) {
             return;
+        }
+        match wake.recv_timeout(poll) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Runs the retailers' scheduled batches when they are due (and, on
+/// start, each batch missed while `serve` was not running, once).
+fn batch_loop(cfg: &Config, store: &Store, stop: &AtomicBool, wake: &mpsc::Receiver<()>, deliver: &mpsc::Sender<()>) {
+    let poll = Duration::from_millis(cfg.batches.poll_ms.max(50));
+    while !stop.load(Ordering::SeqCst) {
+        match store.conn() {
+            Ok(mut conn) => match crate::pipeline::batches::run_due(&mut conn, crate::store::now_micros()) {
+                Ok(runs) if runs.iter().any(|r| r.documents > 0) => {
+                    let _ = deliver.send(());
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!("running scheduled batches: {e}"),
+            },
+            Err(e) => tracing::error!("database unavailable: {e}"),
         }
         match wake.recv_timeout(poll) {
             Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}

@@ -1,6 +1,7 @@
 //! The command line. One file per command group; each command loads the
 //! configuration and opens the store only when it needs them.
 
+mod batch;
 mod doctor;
 mod documents;
 mod init;
@@ -66,6 +67,9 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Confirm a shipment: `ship PO --carrier UPS --service GROUND --tracking 1Z…`, or `ship import FILE.csv`.
     Ship(ship::ShipArgs),
+    /// Ship notices, invoices and inventory feeds: run a batch now, list past and next runs.
+    #[command(subcommand)]
+    Batch(batch::BatchCmd),
     /// Packing slips in the retailers' brand: print a wave, preview one.
     #[command(subcommand)]
     Slips(slips::SlipsCmd),
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Doctor(a) => doctor::run(&cli.config, &a),
         Command::Slips(c) => slips::run(&cli.config, c),
         Command::Ship(a) => ship::run(&cli.config, a),
+        Command::Batch(c) => batch::run(&cli.config, c),
     }
 }
 

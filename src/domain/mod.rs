@@ -6,6 +6,7 @@
 pub mod amount;
 pub mod order;
 pub mod policy;
+pub mod schedule;
 pub mod shipment;
 
 pub use amount::Amount;

@@ -6,6 +6,7 @@
 //! done twice.
 
 mod batch;
+pub mod batches;
 mod change;
 mod order;
 

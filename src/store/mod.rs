@@ -8,6 +8,7 @@
 
 pub mod schema;
 
+pub mod batches;
 pub mod blobs;
 pub mod documents;
 pub mod orders;

@@ -246,3 +246,37 @@ pub fn release(conn: &mut Conn, sku: &str, qty: i64) -> Result<()> {
         Err(StoreError::Invalid(format!("cannot release {qty} of {sku}: fewer are reserved")))
     }
 }
+
+/// The catalogue unit price of each SKU given that has one.
+pub fn unit_prices(conn: &mut Conn, skus: &[&str]) -> Result<HashMap<String, crate::domain::Amount>> {
+    let mut out = HashMap::new();
+    let mut uniq: Vec<&str> = skus.to_vec();
+    uniq.sort_unstable();
+    uniq.dedup();
+    for chunk in uniq.chunks(500) {
+        let rows: Vec<(String, Option<String>)> =
+            with_conn!(conn, c => p::products.select((p::sku, p::unit_price)).filter(p::sku.eq_any(chunk)).load(c))?;
+        for (sku, price) in rows {
+            if let Some(a) = price.as_deref().and_then(crate::domain::Amount::parse) {
+                out.insert(sku, a);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The UPC of each SKU that has one (as imported, not the padded GTIN-14).
+pub fn upcs(conn: &mut Conn) -> Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        with_conn!(conn, c => a::sku_aliases.select((a::sku, a::alias)).filter(a::kind.eq("upc")).load(c))?;
+    let mut out: HashMap<String, String> = HashMap::new();
+    for (sku, alias) in rows {
+        match out.get(&sku) {
+            Some(have) if have.len() <= alias.len() => {}
+            _ => {
+                out.insert(sku, alias);
+            }
+        }
+    }
+    Ok(out)
+}
