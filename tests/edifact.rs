@@ -492,3 +492,53 @@ fn inspect_reads_edifact() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("UNH+1+CONTRL:D:3:UN'") && text.contains("UCI+131+"), "{text}");
 }
+
+fn wait_for_files(dir: &std::path::Path, n: usize) -> Vec<std::path::PathBuf> {
+    let t = std::time::Instant::now();
+    loop {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
+            .unwrap_or_default();
+        if files.len() >= n || t.elapsed() > std::time::Duration::from_secs(60) {
+            files.sort();
+            return files;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_edifact_file_in_a_watched_folder_is_answered() {
+    let i = common::Install::new(common::sqlite_db());
+    let profile = format!("{SENDER1}[folders]\ninbound = \"data/euro/in\"\noutbound = \"data/euro/out\"\n");
+    let f = i.path().join("euro.toml");
+    std::fs::write(&f, profile).unwrap();
+    i.ok(&["retailer", "apply", f.to_str().unwrap()]);
+    i.stock("sku,on_hand,upc\nTEA,100,4000862141404\n");
+    let serve = common::Serve(
+        i.cmd()
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let inbound = i.inbound("euro");
+    std::fs::create_dir_all(&inbound).unwrap();
+    // A name that says nothing about the format.
+    std::fs::write(inbound.join("incoming.part"), common::fixture_bytes(ORDERS_SAMPLE)).unwrap();
+    std::fs::rename(inbound.join("incoming.part"), inbound.join("incoming.dat")).unwrap();
+    let files = wait_for_files(&i.outbound("euro"), 3);
+    assert!(serve.stop().success());
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("CONTRL_")).count(), 1, "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("ORDRSP_")).count(), 2, "{names:?}");
+    for f in &files {
+        let (ok, out) = common::edi_validate(f);
+        assert!(ok, "{out}");
+    }
+    assert!(inbound.join("processed/incoming.dat").exists());
+    let o = i.json(&["orders", "list"]);
+    assert_eq!(o.as_array().map(Vec::len), Some(1), "{o}");
+}
