@@ -14,7 +14,13 @@ pub struct Profile {
     /// Short id: lower-case letters, digits, `-` and `_`.
     pub id: String,
     pub name: String,
+    /// Who the retailer is in X12. A retailer that sends no X12 may leave
+    /// it out: it is then known internally as `ZZ:<ID>` (upper case).
+    #[serde(default)]
     pub x12: X12Profile,
+    /// Who the retailer is in EDIFACT, for retailers that send ORDERS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edifact: Option<EdifactProfile>,
     #[serde(default)]
     pub policy: Policy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,8 +299,10 @@ impl SftpAccount {
 #[serde(deny_unknown_fields)]
 pub struct X12Profile {
     /// The retailer's interchange id, `QUALIFIER:ID` (ISA05:ISA06 of its files).
+    #[serde(default)]
     pub sender_id: String,
     /// Our id in its interchanges, `QUALIFIER:ID` (ISA07:ISA08).
+    #[serde(default = "default_receiver")]
     pub receiver_id: String,
     /// GS08 of the documents we send (855, 865…). Acknowledgements follow
     /// the version of the group they answer (997 for 4010, 999 for 5010).
@@ -307,6 +315,54 @@ pub struct X12Profile {
 
 fn default_version() -> String {
     "004010".into()
+}
+
+fn default_receiver() -> String {
+    "ZZ:DROPGATE".into()
+}
+
+impl Default for X12Profile {
+    fn default() -> Self {
+        X12Profile {
+            sender_id: String::new(),
+            receiver_id: default_receiver(),
+            version: default_version(),
+            request_ta1: false,
+        }
+    }
+}
+
+/// The retailer in EDIFACT: the UNB parties and how we answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdifactProfile {
+    /// The retailer's interchange sender, `ID` or `ID:QUALIFIER` (UNB S002: `5412345000013:14`).
+    pub sender_id: String,
+    /// Our id in its interchanges (UNB S003), `ID` or `ID:QUALIFIER`.
+    pub receiver_id: String,
+    /// When to send a CONTRL: `requested` (UNB asks for one, or something
+    /// was rejected) or `always`.
+    #[serde(default)]
+    pub contrl: ContrlPolicy,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContrlPolicy {
+    #[default]
+    Requested,
+    Always,
+}
+
+impl EdifactProfile {
+    pub fn sender(&self) -> anyhow::Result<crate::formats::edifact::Address> {
+        crate::formats::edifact::Address::parse(&self.sender_id)
+            .with_context(|| format!("edifact.sender_id {:?} is not ID or ID:QUALIFIER", self.sender_id))
+    }
+    pub fn receiver(&self) -> anyhow::Result<crate::formats::edifact::Address> {
+        crate::formats::edifact::Address::parse(&self.receiver_id)
+            .with_context(|| format!("edifact.receiver_id {:?} is not ID or ID:QUALIFIER", self.receiver_id))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -371,6 +427,10 @@ impl Profile {
         if let Some(s) = &self.sftp {
             s.keys()?;
         }
+        if let Some(e) = &self.edifact {
+            e.sender()?;
+            e.receiver()?;
+        }
         if let Some(b) = &self.brand {
             b.validate()?;
         }
@@ -413,6 +473,10 @@ impl Profile {
     }
 
     pub fn sender(&self) -> anyhow::Result<PartyId> {
+        if self.x12.sender_id.trim().is_empty() {
+            let id: String = self.id.to_uppercase().chars().take(15).collect();
+            return Ok(PartyId { qualifier: "ZZ".into(), id });
+        }
         PartyId::parse(&self.x12.sender_id).with_context(|| {
             format!("{:?} is not QUALIFIER:ID (e.g. \"ZZ:ACMEHOME\", id at most 15 characters)", self.x12.sender_id)
         })

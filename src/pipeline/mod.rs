@@ -8,6 +8,7 @@
 mod batch;
 pub mod batches;
 mod change;
+mod edifact;
 mod order;
 
 use crate::formats::x12::{self, ack::AckCode, Document, Envelope, Interchange, PartyId};
@@ -149,8 +150,8 @@ fn process_loaded(conn: &mut Conn, id: i64, bytes: Option<&[u8]>) -> Result<Summ
     let bytes = match bytes {
         Some(b) => b,
         None => {
-            // Only a document that looked like X12 on arrival is read whole.
-            loaded = if doc.format == "x12" {
+            // Only a document that looked like one dropgate reads on arrival is read whole.
+            loaded = if doc.format != "unknown" {
                 blobs::read(conn, doc.blob_id)?
             } else {
                 blobs::head(conn, doc.blob_id, documents::HEAD_BYTES)?
@@ -160,8 +161,10 @@ fn process_loaded(conn: &mut Conn, id: i64, bytes: Option<&[u8]>) -> Result<Summ
     };
     let outcome = match documents::sniff_format(bytes) {
         "x12" => process_x12(conn, &doc, bytes, &label),
+        "edifact" => edifact::process(conn, &doc, bytes, &label),
         _ => Ok(Err(Quarantine(format!(
-            "{label}: not a document dropgate reads: expected an X12 interchange starting with \"ISA\""
+            "{label}: not a document dropgate reads: expected an X12 interchange starting with \"ISA\", \
+             or EDIFACT starting with \"UNA\" or \"UNB\""
         )))),
     };
     match outcome? {
@@ -178,6 +181,14 @@ fn process_loaded(conn: &mut Conn, id: i64, bytes: Option<&[u8]>) -> Result<Summ
             Ok(Summary { documents: 1, quarantined: 1, problems: vec![reason], ..Summary::default() })
         }
     }
+}
+
+/// Who an order comes from, whatever its format.
+struct Origin<'a> {
+    retailer: &'a str,
+    profile: &'a Profile,
+    /// The envelope's control number (ISA13, UNB05, a payload id…).
+    interchange_control: &'a str,
 }
 
 /// An interchange with the retailer it comes from.
@@ -380,7 +391,18 @@ fn answer_interchange(
     for (_, set) in processable(ic) {
         {
             match &set.document {
-                Document::PurchaseOrder(po) => order::process(conn, batch, doc_id, a, set, po, now_s, s)?,
+                Document::PurchaseOrder(po) => {
+                    let origin =
+                        Origin { retailer: &a.retailer, profile: &a.profile, interchange_control: &ic.control };
+                    let mut answer = |conn: &mut Conn,
+                                      batch: &mut Batch,
+                                      order: OrderRef,
+                                      po: &crate::domain::PurchaseOrder,
+                                      d: &crate::domain::OrderDecision| {
+                        order::send_855(conn, batch, a, doc_id, order, po, d, now_s)
+                    };
+                    order::process(conn, batch, doc_id, &origin, &set.control, po, s, &mut answer)?;
+                }
                 Document::OrderChange(ch) => {
                     // A change may concern an order of this very document: write what is gathered first.
                     batch.flush(conn)?;

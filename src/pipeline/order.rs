@@ -2,9 +2,9 @@
 //! an 855 in the outbox; a duplicate gets the same answer again.
 
 use super::batch::{Batch, Known, OrderRef};
-use super::{queue_interchange, reply_envelope, Addressed, Summary};
+use super::{queue_interchange, reply_envelope, Addressed, Origin, Summary};
 use crate::domain::{decide, DecisionState, LineDecision, LineRequest, OrderDecision, PurchaseOrder, RejectReason};
-use crate::formats::x12::{self, TransactionSet};
+use crate::formats::x12;
 use crate::store::orders::{LineRow, NewOrderRow};
 use crate::store::{Conn, Result};
 use std::collections::HashMap;
@@ -22,21 +22,29 @@ pub fn ship_to_key(po: &PurchaseOrder) -> String {
     }
 }
 
+/// How an order is answered in its own format (an 855, an ORDRSP…),
+/// given the order it belongs to and the decision.
+pub(super) type Answer<'x> =
+    dyn FnMut(&mut Conn, &mut Batch, OrderRef, &PurchaseOrder, &OrderDecision) -> Result<()> + 'x;
+
+/// Decides a purchase order, whatever format it came in: the same
+/// duplicate check (retailer, PO number, ship-to), the same reservation,
+/// and an answer queued through `answer`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn process(
     conn: &mut Conn,
     batch: &mut Batch,
     doc_id: i64,
-    a: &Addressed<'_>,
-    set: &TransactionSet,
+    a: &Origin<'_>,
+    set_control: &str,
     po: &PurchaseOrder,
-    now_s: i64,
     s: &mut Summary,
+    answer: &mut Answer<'_>,
 ) -> Result<()> {
-    let key = (a.retailer.clone(), po.po_number.to_string(), ship_to_key(po));
+    let key = (a.retailer.to_string(), po.po_number.to_string(), ship_to_key(po));
     if let Some(known) = batch.known.get(&key).cloned() {
         // Same PO again: the same answer, nothing reserved.
-        send_855(conn, batch, a, doc_id, known.order, &known.po, &known.decision, now_s)?;
+        answer(conn, batch, known.order, &known.po, &known.decision)?;
         tracing::info!(retailer = %a.retailer, po = %po.po_number, "duplicate purchase order answered again");
         s.duplicate += 1;
         s.outbound += 1;
@@ -90,12 +98,12 @@ pub(super) fn process(
     let now = crate::store::now_micros();
     let order = batch.add_order(
         NewOrderRow {
-            retailer_id: a.retailer.clone(),
+            retailer_id: a.retailer.to_string(),
             po_number: po.po_number.to_string(),
             ship_to_key: key.2.clone(),
             document_id: doc_id,
-            interchange_control: a.ic.control.clone(),
-            set_control: set.control.to_string(),
+            interchange_control: a.interchange_control.to_string(),
+            set_control: set_control.to_string(),
             state: decision.state.as_str().to_string(),
             order_date: po.order_date.as_deref().map(str::to_string),
             ship_to_name: po.ship_to().and_then(|p| p.name.as_deref().map(str::to_string)),
@@ -105,7 +113,7 @@ pub(super) fn process(
         },
         lines,
     );
-    send_855(conn, batch, a, doc_id, order, po, &decision, now_s)?;
+    answer(conn, batch, order, po, &decision)?;
     batch.known.insert(key, Known { order, po: po.clone(), decision: decision.clone() });
     match decision.state {
         DecisionState::Accepted => s.accepted += 1,
@@ -145,7 +153,7 @@ fn reason_from_str(s: &str) -> Option<RejectReason> {
 
 /// Writes an 855 for an order and queues it.
 #[allow(clippy::too_many_arguments)]
-fn send_855(
+pub(super) fn send_855(
     conn: &mut Conn,
     batch: &mut Batch,
     a: &Addressed<'_>,

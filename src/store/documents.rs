@@ -177,13 +177,7 @@ impl Received {
 
 /// Guesses the format from the content, not the name.
 pub fn sniff_format(bytes: &[u8]) -> &'static str {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
-    let head = bytes.get(start..bytes.len().min(start + 3)).unwrap_or_default();
-    if head == b"ISA" {
-        "x12"
-    } else {
-        "unknown"
-    }
+    crate::formats::detect(bytes).as_str()
 }
 
 /// Records an arrival in one transaction.
