@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{po850, Install};
+use common::{po850, Install, PoLines};
 use dropgate::pipeline::batches::run_due;
 use dropgate::store::{batches, Store};
 
@@ -133,7 +133,7 @@ fn two_instances_on_postgres_make_each_batch_once() {
     );
     let lines: &[(&str, u32, &str)] = &[("012345678905", 1, "24.50")];
     let pos: Vec<String> = (0..30).map(|n| format!("PO{n}")).collect();
-    let set: Vec<(&str, &[(&str, u32, &str)])> = pos.iter().map(|p| (p.as_str(), lines)).collect();
+    let set: Vec<(&str, PoLines<'_>)> = pos.iter().map(|p| (p.as_str(), lines)).collect();
     i.ingest("acme", "po.edi", &po850("ACME", 1, &set));
     let (a, b) = (Store::open(&i.db.url, 2).unwrap(), Store::open(&i.db.url, 2).unwrap());
     let barrier = std::sync::Barrier::new(2);
