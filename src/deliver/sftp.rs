@@ -84,7 +84,13 @@ pub fn deliver(cfg: &Config, to: &SftpPush, row: &OutboxRow) -> Result<(), Deliv
         let sftp = russh_sftp::client::SftpSession::new(ch.into_stream()).await.map_err(|e| transient("sftp", &e))?;
         let tmp = join(&to.remote_dir, &format!(".{}.part", row.file_name));
         let dest = join(&to.remote_dir, &row.file_name);
-        sftp.write(tmp.as_str(), &row.payload).await.map_err(|e| transient(&format!("writing {tmp}"), &e))?;
+        {
+            use tokio::io::AsyncWriteExt;
+            let writing = |e: &dyn std::fmt::Display| transient(&format!("writing {tmp}"), e);
+            let mut f = sftp.create(tmp.as_str()).await.map_err(|e| writing(&e))?;
+            f.write_all(&row.payload).await.map_err(|e| writing(&e))?;
+            f.shutdown().await.map_err(|e| writing(&e))?;
+        }
         if sftp.rename(tmp.as_str(), dest.as_str()).await.is_err() {
             // Sent before under this name: replace it.
             if sftp.try_exists(dest.as_str()).await.unwrap_or(false) {
