@@ -214,6 +214,12 @@ fn refused_credentials_dead_letter_with_the_reason() {
     s.i.ok(&["outbox", "retry", &id]);
     s.i.ok(&["ingest", "--deliver", s.i.path().join("po.edi").to_str().unwrap()]);
     let row =
-        s.i.json(&["outbox", "list"]).as_array().unwrap().iter().find(|r| r["id"].to_string() == id).unwrap().clone();
+        s.i.json(&["outbox", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"].as_i64().map(|v| v.to_string()) == Some(id.clone()))
+            .unwrap()
+            .clone();
     assert_eq!(row["state"], "delivered", "{row:?}");
 }
