@@ -24,6 +24,9 @@ pub struct Config {
     /// How often `serve` looks whether a scheduled batch is due.
     #[serde(default)]
     pub batches: Batches,
+    /// The mail server for retailers whose documents are e-mailed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<Smtp>,
     /// Where dropgate keeps its own files (relative to the config file).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -125,6 +128,26 @@ impl ShipImportProfile {
             _ => b',',
         }
     }
+}
+
+/// An SMTP relay (plain SMTP on a trusted network; no TLS, no login).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender address; its domain ends every Message-ID.
+    pub from: String,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+fn default_smtp_timeout() -> u64 {
+    30
 }
 
 /// Scheduled batches (`[schedule]` of each retailer's profile).
@@ -285,6 +308,7 @@ impl Config {
             slips: Slips::default(),
             ship_import: std::collections::BTreeMap::new(),
             batches: Batches::default(),
+            smtp: None,
             data_dir: default_data_dir(),
             base_dir: PathBuf::from("."),
         }

@@ -41,6 +41,91 @@ pub struct Profile {
     pub invoice: InvoiceSettings,
     #[serde(default)]
     pub inventory: InventorySettings,
+    /// How documents reach the retailer (default: its `[folders] outbound`
+    /// when it has one, else its SFTP `/outbound` on our server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+/// Where outbound documents go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// The retailer picks them up from `/outbound` on dropgate's SFTP server.
+    SftpOutbox,
+    /// Uploaded to the retailer's SFTP server (`[delivery.sftp]`).
+    SftpPush,
+    /// E-mailed as attachments (`[delivery.email]`, server in dropgate.toml `[smtp]`).
+    Email,
+    /// Written into a folder (`folder`, else `[folders] outbound`).
+    Folder,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    pub method: Method,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailDelivery>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sftp: Option<SftpPush>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailDelivery {
+    pub to: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    /// Tokens: `{doc}` (856, 810…), `{file}`, `{control}`, `{retailer}`.
+    #[serde(default = "default_subject")]
+    pub subject: String,
+}
+
+fn default_subject() -> String {
+    "{doc} {file}".into()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SftpPush {
+    pub host: String,
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    pub user: String,
+    /// An OpenSSH private key file (relative to the configuration file's directory).
+    pub key: PathBuf,
+    /// The remote directory the files go into.
+    #[serde(default = "default_remote_dir")]
+    pub remote_dir: String,
+    /// The server's public host key (`ssh-ed25519 AAAA…`); any other is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_key: Option<String>,
+}
+
+fn default_ssh_port() -> u16 {
+    22
+}
+fn default_remote_dir() -> String {
+    ".".into()
+}
+
+impl Profile {
+    /// How this retailer's documents leave.
+    pub fn method(&self) -> Method {
+        match &self.delivery {
+            Some(d) => d.method,
+            None if self.folders.is_some() => Method::Folder,
+            None => Method::SftpOutbox,
+        }
+    }
+
+    /// The folder documents are written to (method `folder`).
+    pub fn outbound_folder(&self) -> Option<&std::path::Path> {
+        self.delivery.as_ref().and_then(|d| d.folder.as_deref()).or(self.folders.as_ref().map(|f| f.outbound.as_path()))
+    }
 }
 
 /// Cron expressions (`minute hour day month weekday`) in the retailer's time zone.
@@ -459,6 +544,39 @@ impl Profile {
         }
         if self.inventory.safety_buffer < 0 {
             bail!("inventory.safety_buffer must not be negative");
+        }
+        if let Some(d) = &self.delivery {
+            match d.method {
+                Method::Email => {
+                    let e = d
+                        .email
+                        .as_ref()
+                        .context("delivery.method = \"email\" needs [delivery.email] with to = [...]")?;
+                    if e.to.is_empty() {
+                        bail!("delivery.email.to must name at least one address");
+                    }
+                    for a in e.to.iter().chain(&e.cc) {
+                        if a.parse::<lettre::Address>().is_err() {
+                            bail!("delivery.email: {a:?} is not an e-mail address");
+                        }
+                    }
+                }
+                Method::SftpPush => {
+                    let s = d
+                        .sftp
+                        .as_ref()
+                        .context("delivery.method = \"sftp_push\" needs [delivery.sftp] with host, user, key")?;
+                    if s.host.trim().is_empty() || s.user.trim().is_empty() {
+                        bail!("delivery.sftp needs a host and a user");
+                    }
+                }
+                Method::Folder => {
+                    if self.outbound_folder().is_none() {
+                        bail!("delivery.method = \"folder\" needs delivery.folder or [folders] outbound");
+                    }
+                }
+                Method::SftpOutbox => {}
+            }
         }
         let pattern = &self.outbound.file_name;
         if pattern.contains('/') || pattern.contains('\\') || pattern.trim().is_empty() {

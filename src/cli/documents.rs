@@ -62,6 +62,8 @@ pub enum OutboxCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Deliver an outbound document again (a dead letter once its cause is fixed, or a resend).
+    Retry { id: i64 },
     /// Show one outbound document; --raw prints its bytes.
     Show {
         id: i64,
@@ -248,14 +250,24 @@ pub fn run_outbox(config: &Path, c: OutboxCmd) -> anyhow::Result<i32> {
                         if let Value::Object(m) = &mut v {
                             m.insert("created_at".into(), json!(time(o.created_at)));
                             m.insert("size".into(), json!(o.payload.len()));
+                            m.insert("ack".into(), json!(outbox::ack_state_of(&mut conn, o.id).ok().flatten()));
                         }
                         v
                     })
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                let mut t =
-                    Table::new(&["ID", "CREATED", "RETAILER", "KIND", "FILE", "STATE", "ATTEMPTS", "LAST ERROR"]);
+                let mut t = Table::new(&[
+                    "ID",
+                    "CREATED",
+                    "RETAILER",
+                    "KIND",
+                    "FILE",
+                    "STATE",
+                    "ATTEMPTS",
+                    "ACK",
+                    "LAST ERROR",
+                ]);
                 for o in &rows {
                     t.row(vec![
                         o.id.to_string(),
@@ -265,11 +277,20 @@ pub fn run_outbox(config: &Path, c: OutboxCmd) -> anyhow::Result<i32> {
                         o.file_name.clone(),
                         o.state.clone(),
                         o.attempts.to_string(),
+                        outbox::ack_state_of(&mut conn, o.id)?.unwrap_or_default(),
                         cell(o.last_error.as_deref().unwrap_or(""), 60),
                     ]);
                 }
                 t.print();
             }
+        }
+        OutboxCmd::Retry { id } => {
+            let Some(o) = outbox::get(&mut conn, id)? else { bail!("no outbound document {id}") };
+            outbox::retry(&mut conn, id)?;
+            println!(
+                "outbound {id} ({} {} for {}) queued again (was {} after {} attempt(s))",
+                o.kind, o.file_name, o.retailer_id, o.state, o.attempts
+            );
         }
         OutboxCmd::Show { id, raw } => {
             let Some(o) = outbox::get(&mut conn, id)? else { bail!("no outbound document {id}") };

@@ -165,6 +165,20 @@ pub fn mark_failed(conn: &mut Conn, row: &OutboxRow, error: &str, max_attempts: 
     Ok(dead)
 }
 
+/// Queues a document again for delivery now, with a fresh count of
+/// attempts (a dead letter once its cause is fixed). The last error is
+/// kept until the next attempt. `false` when there is no such document.
+pub fn retry(conn: &mut Conn, id: i64) -> Result<bool> {
+    let now = now_micros();
+    let n = conn.write(|conn| {
+        with_conn!(conn, c => diesel::update(ob::outbox.find(id))
+            .set((ob::state.eq(PENDING), ob::attempts.eq(0), ob::next_attempt_at.eq(now), ob::delivered_at.eq(None::<i64>)))
+            .execute(c))
+        .map_err(Into::into)
+    })?;
+    Ok(n == 1)
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct OutboxFilter {
     pub retailer: Option<String>,
