@@ -18,6 +18,8 @@ pub struct Config {
     pub sftp: Sftp,
     #[serde(default)]
     pub slips: Slips,
+    #[serde(default)]
+    pub http: Http,
     /// Where dropgate keeps its own files (relative to the config file).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -84,6 +86,45 @@ impl Default for Outbox {
     fn default() -> Self {
         Outbox { max_attempts: default_max_attempts(), poll_ms: default_poll_ms() }
     }
+}
+
+/// The HTTP listener (`POST /cxml`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default = "default_http_listen")]
+    pub listen: String,
+    /// Largest document taken; larger ones get a 413.
+    #[serde(default = "default_http_max_body")]
+    pub max_body_bytes: u64,
+    /// A request not received in full after this long gets a 408.
+    #[serde(default = "default_http_read_timeout")]
+    pub read_timeout_secs: u64,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            enabled: false,
+            listen: default_http_listen(),
+            max_body_bytes: default_http_max_body(),
+            read_timeout_secs: default_http_read_timeout(),
+        }
+    }
+}
+
+fn default_http_listen() -> String {
+    "127.0.0.1:8089".into()
+}
+
+fn default_http_max_body() -> u64 {
+    16 << 20
+}
+
+fn default_http_read_timeout() -> u64 {
+    60
 }
 
 /// Packing slips (`dropgate slips print`).
@@ -220,6 +261,7 @@ impl Config {
             outbox: Outbox::default(),
             sftp: Sftp::default(),
             slips: Slips::default(),
+            http: Http::default(),
             data_dir: default_data_dir(),
             base_dir: PathBuf::from("."),
         }

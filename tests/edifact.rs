@@ -516,12 +516,7 @@ fn an_edifact_file_in_a_watched_folder_is_answered() {
     i.ok(&["retailer", "apply", f.to_str().unwrap()]);
     i.stock("sku,on_hand,upc\nTEA,100,4000862141404\n");
     let serve = common::Serve(
-        i.cmd()
-            .arg("serve")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+        i.cmd().arg("serve").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap(),
     );
     let inbound = i.inbound("euro");
     std::fs::create_dir_all(&inbound).unwrap();
