@@ -198,3 +198,59 @@ fn through_the_pipeline_postgres() {
         through_the_pipeline(&db);
     }
 }
+
+#[test]
+fn a_csv_and_a_cxml_file_in_watched_folders_are_answered() {
+    let i = common::Install::new(common::sqlite_db());
+    let shop = format!("{SHOP}[folders]\ninbound = \"data/shop/in\"\noutbound = \"data/shop/out\"\n");
+    let buyer = "id = \"coupa\"\nname = \"Coupa buyer\"\n[cxml]\nidentity = \"dell\"\n[folders]\ninbound = \"data/coupa/in\"\noutbound = \"data/coupa/out\"\n";
+    for (name, text) in [("shop.toml", shop.as_str()), ("coupa.toml", buyer)] {
+        let f = i.path().join(name);
+        std::fs::write(&f, text).unwrap();
+        i.ok(&["retailer", "apply", f.to_str().unwrap()]);
+    }
+    i.stock("sku,on_hand,upc,vendor_sku\nTEA,10,,\nCUP,10,,\nOPTI,5,,223-4511\n");
+    let serve = common::Serve(
+        i.cmd().arg("serve").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap(),
+    );
+    for (id, name, bytes) in [
+        ("shop", "orders.txt", windows_1252(HEADER_CSV)),
+        (
+            "coupa",
+            "po.dat",
+            common::fixture_bytes("third_party/cxml/OrderRequest_1.2.014_officeluv_coupa_distribution.xml"),
+        ),
+    ] {
+        let inbound = i.inbound(id);
+        std::fs::create_dir_all(&inbound).unwrap();
+        std::fs::write(inbound.join(format!("{name}.part")), bytes).unwrap();
+        std::fs::rename(inbound.join(format!("{name}.part")), inbound.join(name)).unwrap();
+    }
+    let wait = |dir: std::path::PathBuf, n: usize| {
+        let t = std::time::Instant::now();
+        loop {
+            let mut v: Vec<String> = std::fs::read_dir(&dir)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter(|e| e.path().is_file())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if v.len() >= n || t.elapsed() > std::time::Duration::from_secs(60) {
+                v.sort();
+                return v;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    assert_eq!(wait(i.outbound("shop"), 2), ["confirmation_W-1.csv", "confirmation_W-3.csv"]);
+    assert_eq!(wait(i.outbound("coupa"), 1).len(), 1);
+    assert!(serve.stop().success());
+    assert!(i.inbound("shop").join("processed/orders.txt").exists());
+    assert!(i.inbound("coupa").join("processed/po.dat").exists());
+    let o = i.json(&["orders", "list"]);
+    let mut pos: Vec<&str> = o.as_array().unwrap().iter().filter_map(|x| x["po_number"].as_str()).collect();
+    pos.sort_unstable();
+    assert_eq!(pos, ["6112", "W-1", "W-3"], "{o}");
+}

@@ -266,9 +266,14 @@ fn handle(store: &Store, body: &[u8], limits: &Limits) -> Reply {
         settled: true,
     };
     match crate::pipeline::ingest(&mut conn, arrival) {
-        Ok((_, s)) if s.quarantined > 0 || s.orders() + s.duplicate + s.repeats == 0 => {
+        Ok((_, s)) if s.quarantined > 0 => {
             let why = s.problems.first().cloned().unwrap_or_else(|| "the order was not taken".into());
             cxml_reply(400, "Bad Request", &why)
+        }
+        Ok((_, s)) if s.orders() + s.duplicate + s.repeats == 0 => {
+            // Kept in the ledger, to be processed again: not the buyer's fault.
+            tracing::error!("POST /cxml: {}", s.problems.join("; "));
+            cxml_reply(500, "Internal Server Error", "the order is kept but could not be processed yet; it will be")
         }
         Ok((_, s)) => {
             let what = if s.repeats > 0 || s.duplicate > 0 {
