@@ -27,6 +27,8 @@ pub struct Config {
     /// The mail server for retailers whose documents are e-mailed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp: Option<Smtp>,
+    #[serde(default)]
+    pub http: Http,
     /// Where dropgate keeps its own files (relative to the config file).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -130,6 +132,33 @@ impl ShipImportProfile {
     }
 }
 
+/// The HTTP listener (`POST /cxml`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default = "default_http_listen")]
+    pub listen: String,
+    /// Largest document taken; larger ones get a 413.
+    #[serde(default = "default_http_max_body")]
+    pub max_body_bytes: u64,
+    /// A request not received in full after this long gets a 408.
+    #[serde(default = "default_http_read_timeout")]
+    pub read_timeout_secs: u64,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            enabled: false,
+            listen: default_http_listen(),
+            max_body_bytes: default_http_max_body(),
+            read_timeout_secs: default_http_read_timeout(),
+        }
+    }
+}
+
 /// An SMTP relay (plain SMTP on a trusted network; no TLS, no login).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -170,6 +199,18 @@ impl Default for Batches {
 
 fn default_batch_poll_ms() -> u64 {
     1000
+}
+
+fn default_http_listen() -> String {
+    "127.0.0.1:8089".into()
+}
+
+fn default_http_max_body() -> u64 {
+    16 << 20
+}
+
+fn default_http_read_timeout() -> u64 {
+    60
 }
 
 /// Packing slips (`dropgate slips print`).
@@ -309,6 +350,7 @@ impl Config {
             ship_import: std::collections::BTreeMap::new(),
             batches: Batches::default(),
             smtp: None,
+            http: Http::default(),
             data_dir: default_data_dir(),
             base_dir: PathBuf::from("."),
         }

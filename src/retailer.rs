@@ -21,6 +21,13 @@ pub struct Profile {
     /// Who the retailer is in EDIFACT, for retailers that send ORDERS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edifact: Option<EdifactProfile>,
+    /// Who the retailer is in cXML, for procurement networks and buyers
+    /// that send OrderRequest documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cxml: Option<CxmlProfile>,
+    /// How the retailer's CSV order files map onto orders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<crate::formats::csv::CsvProfile>,
     #[serde(default)]
     pub policy: Policy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -431,6 +438,41 @@ pub struct EdifactProfile {
     pub contrl: ContrlPolicy,
 }
 
+/// The retailer in cXML.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CxmlProfile {
+    /// The `Identity` of a `From` credential in its documents.
+    pub identity: String,
+    /// That credential's domain (`DUNS`, `NetworkID`…); any domain when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The `SharedSecret` it sends in `Sender` when it posts to `/cxml`
+    /// (required for posting; files and mail are authenticated by their channel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_secret: Option<String>,
+    /// Our credential in the documents we send it, `DOMAIN:IDENTITY`
+    /// (default: the `To` credential of its order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub our_credential: Option<String>,
+    /// How to read documents that declare no encoding and are not UTF-8
+    /// (a WHATWG label such as `windows-1252`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+}
+
+impl CxmlProfile {
+    /// Whether a credential is this retailer's.
+    pub fn matches(&self, domain: &str, identity: &str) -> bool {
+        identity.trim().eq_ignore_ascii_case(self.identity.trim())
+            && self.domain.as_deref().is_none_or(|d| d.trim().eq_ignore_ascii_case(domain.trim()))
+    }
+
+    pub fn fallback_encoding(&self) -> Option<&'static encoding_rs::Encoding> {
+        self.encoding.as_deref().and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()))
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContrlPolicy {
@@ -515,6 +557,20 @@ impl Profile {
         if let Some(e) = &self.edifact {
             e.sender()?;
             e.receiver()?;
+        }
+        if let Some(c) = &self.csv {
+            c.validate().map_err(|e| anyhow::anyhow!(e))?;
+        }
+        if let Some(c) = &self.cxml {
+            if c.identity.trim().is_empty() {
+                bail!("cxml.identity must not be empty");
+            }
+            if c.encoding.is_some() && c.fallback_encoding().is_none() {
+                bail!("cxml.encoding {:?} is not an encoding label such as \"windows-1252\"", c.encoding);
+            }
+            if c.our_credential.as_deref().is_some_and(|o| !o.contains(':')) {
+                bail!("cxml.our_credential must be DOMAIN:IDENTITY, e.g. \"DUNS:123456789\"");
+            }
         }
         if let Some(b) = &self.brand {
             b.validate()?;

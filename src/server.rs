@@ -86,6 +86,18 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
         None
     };
 
+    let http = if cfg.http.enabled {
+        let l = shutdown.rt.block_on(crate::intake::http::Listener::bind(
+            cfg.clone(),
+            store.clone(),
+            Some(deliver_tx.clone()),
+        ))?;
+        tracing::info!(listen = %l.local_addr()?, "HTTP listener for POST /cxml");
+        Some(l)
+    } else {
+        None
+    };
+
     let intake = {
         let (cfg, store, stop, wake_self, deliver_tx) =
             (cfg.clone(), store.clone(), stop.clone(), intake_tx.clone(), deliver_tx.clone());
@@ -118,11 +130,15 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
     };
 
     let (stop_sftp, stop_rx) = tokio::sync::watch::channel(false);
+    let http_task = http.map(|l| shutdown.rt.spawn(l.run(stop_rx.clone())));
     let sftp_task = sftp.map(|l| shutdown.rt.spawn(l.run(stop_rx)));
     let waited = shutdown.wait();
     tracing::info!("stopping: finishing the work in hand");
     let _ = stop_sftp.send(true);
     if let Some(t) = sftp_task {
+        let _ = shutdown.rt.block_on(t);
+    }
+    if let Some(t) = http_task {
         let _ = shutdown.rt.block_on(t);
     }
     // Database work of SFTP sessions still running finishes before this returns.

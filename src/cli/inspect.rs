@@ -213,14 +213,70 @@ fn ack_word(c: AckCode) -> &'static str {
 
 /// Formats other than X12 and EDIFACT; `None` when the bytes are to be
 /// read as X12 after all (to report what is wrong with them).
-#[allow(clippy::unnecessary_wraps)]
 fn other_inspect(
-    _a: &InspectArgs,
-    _name: &str,
-    _bytes: &[u8],
-    _format: crate::formats::Format,
+    a: &InspectArgs,
+    name: &str,
+    bytes: &[u8],
+    format: crate::formats::Format,
 ) -> anyhow::Result<Option<i32>> {
-    Ok(None)
+    use crate::formats::{cxml, Format};
+    match format {
+        Format::Cxml => {
+            let read = cxml::read(bytes, &cxml::Limits::default(), None);
+            if a.json {
+                let (errors, orders, header) = match &read {
+                    Ok(m) => {
+                        let orders: Vec<Value> = match &m.body {
+                            cxml::Body::OrderRequest(po) => {
+                                let mut v = serde_json::to_value(po).unwrap_or(Value::Null);
+                                if let Value::Object(o) = &mut v {
+                                    o.insert("line_count".into(), json!(po.lines.len()));
+                                    o.insert("kind".into(), json!("order"));
+                                }
+                                vec![v]
+                            }
+                            _ => Vec::new(),
+                        };
+                        (Vec::new(), orders, serde_json::to_value(&m.header).unwrap_or(Value::Null))
+                    }
+                    Err(e) => {
+                        (vec![json!({ "message": format!("{name}: {e}"), "line": e.line })], Vec::new(), Value::Null)
+                    }
+                };
+                let v = json!({
+                    "file": name,
+                    "format": "cxml",
+                    "size": bytes.len(),
+                    "sha256": crate::util::sha256_hex(bytes),
+                    "errors": errors,
+                    "header": header,
+                    "orders": orders,
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                match &read {
+                    Ok(m) => {
+                        let from: Vec<String> = m.header.from.iter().map(ToString::to_string).collect();
+                        println!("{name}: cXML {} from {}", m.header.payload_id, from.join(", "));
+                        match &m.body {
+                            cxml::Body::OrderRequest(po) => println!(
+                                "  OrderRequest PO {}, {} line(s), ship to {}",
+                                po.po_number,
+                                po.lines.len(),
+                                po.ship_to().and_then(|p| p.name.clone()).unwrap_or_else(|| "-".into())
+                            ),
+                            cxml::Body::Response { code, text } => println!("  Response {code} {text}"),
+                            cxml::Body::Other { request } => println!("  {request}: not a document dropgate takes"),
+                        }
+                        println!("no errors");
+                    }
+                    Err(e) => println!("{name}: cXML\n1 error(s):\n  {name}: {e}"),
+                }
+            }
+            Ok(Some(i32::from(read.is_err())))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn edifact_inspect(a: &InspectArgs, name: &str, bytes: &[u8]) -> anyhow::Result<i32> {

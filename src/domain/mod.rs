@@ -5,6 +5,7 @@
 
 pub mod amount;
 pub mod order;
+pub mod outbound;
 pub mod policy;
 pub mod schedule;
 pub mod shipment;
@@ -14,4 +15,5 @@ pub use amount::Amount;
 /// names) are kept inline, without a heap allocation.
 pub use compact_str::CompactString;
 pub use order::*;
+pub use outbound::*;
 pub use policy::*;

@@ -1,5 +1,7 @@
 //! Pure conversions between bytes and domain types, one module per format.
 
+pub mod csv;
+pub mod cxml;
 pub mod edifact;
 pub mod x12;
 

@@ -1,4 +1,5 @@
 //! Sources: every way a document comes in ends in the ledger.
 
 pub mod folder;
+pub mod http;
 pub mod sftp;

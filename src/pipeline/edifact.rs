@@ -205,9 +205,9 @@ fn answer_interchange(
                         Ok(())
                     };
                 order::process(conn, batch, doc_id, &origin, &m.reference, po, s, &mut answer)?;
-                if refused.is_empty() {
-                    s.outbound += 1;
-                } else {
+                if !refused.is_empty() {
+                    // Counted as sent by the order stage; it was not written.
+                    s.outbound = s.outbound.saturating_sub(1);
                     for r in &refused {
                         crate::store::event(conn, "outbound.refused", Some(&a.retailer), Some(doc_id), None, r)?;
                     }

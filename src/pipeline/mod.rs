@@ -8,6 +8,8 @@
 mod batch;
 pub mod batches;
 mod change;
+mod csv;
+pub mod cxml;
 mod edifact;
 mod order;
 
@@ -162,9 +164,11 @@ fn process_loaded(conn: &mut Conn, id: i64, bytes: Option<&[u8]>) -> Result<Summ
     let outcome = match documents::sniff_format(bytes) {
         "x12" => process_x12(conn, &doc, bytes, &label),
         "edifact" => edifact::process(conn, &doc, bytes, &label),
+        "cxml" => cxml::process(conn, &doc, bytes, &label),
+        "csv" => csv::process(conn, &doc, bytes, &label),
         _ => Ok(Err(Quarantine(format!(
             "{label}: not a document dropgate reads: expected an X12 interchange starting with \"ISA\", \
-             or EDIFACT starting with \"UNA\" or \"UNB\""
+             EDIFACT starting with \"UNA\" or \"UNB\", or a cXML document"
         )))),
     };
     match outcome? {

@@ -9,6 +9,7 @@
 use super::reader::{Address, Interchange};
 use super::syntax::{escape, Charset, EdifactError, Syntax};
 use crate::domain::{Amount, OrderDecision, PurchaseOrder};
+pub use crate::domain::{Despatch, Invoice, Package, ShippedLine};
 use std::fmt;
 
 /// A value that cannot be written in the partner's character set.
@@ -334,41 +335,6 @@ pub fn write_ordrsp(
     b.finish()
 }
 
-/// One line of a despatch or an invoice.
-#[derive(Clone, Debug, Default)]
-pub struct ShippedLine {
-    pub line_number: String,
-    /// GTIN (EAN/UPC), when known.
-    pub gtin: Option<String>,
-    /// The supplier's article number (our SKU).
-    pub sku: Option<String>,
-    pub description: Option<String>,
-    pub quantity: i64,
-    /// Net unit price (invoices).
-    pub unit_price: Option<Amount>,
-}
-
-/// One package of a despatch: its SSCC and tracking number, and its lines.
-#[derive(Clone, Debug, Default)]
-pub struct Package {
-    pub sscc: Option<String>,
-    pub tracking: Option<String>,
-    pub lines: Vec<ShippedLine>,
-}
-
-/// What a DESADV reports: one shipment of one order.
-#[derive(Clone, Debug, Default)]
-pub struct Despatch {
-    pub number: String,
-    /// CCYYMMDD.
-    pub ship_date: String,
-    pub po_number: String,
-    /// The carrier's code and name.
-    pub carrier: Option<String>,
-    pub ship_to: Option<crate::domain::Party>,
-    pub packages: Vec<Package>,
-}
-
 /// A DESADV for one shipment: CPS 1 (the consignment), then per package
 /// a CPS with its PAC, PCI+33E with the SSCC (GIN+BJ) and the tracking
 /// number (GIN+AW), and its lines with the despatched quantity (QTY+12).
@@ -449,31 +415,6 @@ fn write_line(b: &mut Builder<'_>, n: usize, l: &ShippedLine, qty_qualifier: &st
     }
     let q = l.quantity.to_string();
     b.seg("QTY", &[vec![qty_qualifier, &q]]);
-}
-
-/// What an INVOIC bills: the shipped quantities of one order.
-#[derive(Clone, Debug, Default)]
-pub struct Invoice {
-    pub number: String,
-    /// CCYYMMDD.
-    pub date: String,
-    pub po_number: String,
-    pub currency: Option<String>,
-    pub buyer: Option<crate::domain::Party>,
-    pub supplier: Option<crate::domain::Party>,
-    pub lines: Vec<ShippedLine>,
-}
-
-impl Invoice {
-    /// The total of the lines (quantity × net price).
-    pub fn total(&self) -> Amount {
-        let raw: i64 = self
-            .lines
-            .iter()
-            .map(|l| l.unit_price.unwrap_or(Amount::ZERO).raw().saturating_mul(l.quantity))
-            .fold(0i64, i64::saturating_add);
-        Amount::from_raw(raw)
-    }
 }
 
 /// An INVOIC for shipped quantities: BGM 380, lines with QTY+47 (invoiced),
