@@ -194,3 +194,34 @@ fn batches_of_one_interchange_and_delta_feeds() {
         assert_eq!((of(&s, "LIN")[0][3].as_str(), of(&s, "QTY")[0][2].as_str()), ("MUG", "3"));
     }
 }
+
+/// An inbound 997 from ACME answering our group `gs` of functional id `fid`.
+fn ack997(control: u32, fid: &str, gs: &str, set: &str, code: &str) -> Vec<u8> {
+    format!(
+        "ISA*00*          *00*          *ZZ*ACME           *ZZ*DROPGATE       *261124*1000*U*00401*{control:09}*0*P*>~\n\
+         GS*FA*ACME*DROPGATE*20261124*1000*{control}*X*004010~\nST*997*0001~\nAK1*{fid}*{gs}~\nAK2*{set}*0001~\n\
+         AK5*{code}~\nAK9*{code}*1*1*{}~\nSE*6*0001~\nGE*1*{control}~\nIEA*1*{control:09}~\n",
+        if code == "A" { 1 } else { 0 }
+    )
+    .into_bytes()
+}
+
+#[test]
+fn the_retailers_997_marks_our_documents() {
+    for db in common::all_dbs("the_retailers_997_marks_our_documents") {
+        let i = setup(db, PROFILE);
+        i.ok(&["ship", "PO1", "--carrier", "UPSN", "--tracking", "1ZC1"]);
+        let asn = ids(&i.json(&["batch", "run", "--retailer", "acme", "--kind", "asn"]))[0];
+        let inv = ids(&i.json(&["batch", "run", "--retailer", "acme", "--kind", "invoice"]))[0];
+        let gs_of = |id: i64| of(&outbound(&i, id), "GS")[0][6].clone();
+        i.ingest("acme", "ack1.edi", &ack997(501, "SH", &gs_of(asn), "856", "A"));
+        i.ingest("acme", "ack2.edi", &ack997(502, "IN", &gs_of(inv), "810", "R"));
+        let rows = i.json(&["outbox", "list", "--retailer", "acme"]);
+        let ack = |id: i64| rows.as_array().unwrap().iter().find(|r| r["id"] == id).unwrap()["ack"].clone();
+        assert_eq!((ack(asn), ack(inv)), (Value::from("accepted"), Value::from("rejected")));
+        let show = i.ok(&["outbox", "show", &inv.to_string()]);
+        assert!(show.contains("retailer's acknowledgement: rejected"), "{show}");
+        let doctor = i.run(&["doctor"]);
+        assert!(String::from_utf8_lossy(&doctor.stdout).contains("1 rejected by the retailer's 997"), "{doctor:?}");
+    }
+}

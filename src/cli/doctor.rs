@@ -167,7 +167,16 @@ pub fn run(config: &Path, a: &DoctorArgs) -> anyhow::Result<i32> {
     if dead > 0 {
         note("outbox", format!("{dead} could not be delivered: `dropgate outbox list --state dead`"), true);
     }
+    let rejected = outbox::rejected_count(&mut conn)?;
+    if rejected > 0 {
+        note(
+            "outbox",
+            format!("{rejected} rejected by the retailer's 997: `dropgate outbox list` (ACK column), then `dropgate outbox show ID`"),
+            true,
+        );
+    }
     report.insert("outbox".into(), Value::Object(out));
+    report.insert("rejected_by_retailers".into(), json!(rejected));
     finish(a, report, &found)
 }
 

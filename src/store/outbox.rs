@@ -317,6 +317,14 @@ pub fn record_sent_groups(conn: &mut Conn, rows: &[(String, String, i64, String)
     Ok(())
 }
 
+/// How many documents we sent the retailers rejected (in whole or in part) in their 997/999.
+pub fn rejected_count(conn: &mut Conn) -> Result<i64> {
+    Ok(with_conn!(conn, c => sg::sent_groups
+        .filter(sg::ack_state.eq_any(["rejected", "partially_accepted"]))
+        .count()
+        .get_result(c))?)
+}
+
 /// Counts of outbox rows per state.
 pub fn counts(conn: &mut Conn) -> Result<Vec<(String, i64)>> {
     Ok(with_conn!(conn, c => ob::outbox
