@@ -475,3 +475,25 @@ pub fn write_confirmation(po: &PurchaseOrder, d: &crate::domain::OrderDecision) 
     }
     w.into_inner().unwrap_or_default()
 }
+
+/// Text in the retailer's encoding: characters it cannot hold are
+/// transliterated (`€` → `EUR`, `ł` → `l`), or refused with the character
+/// named when there is no usual spelling for them.
+pub fn encode_for(text: &str, encoding: &str) -> Result<Vec<u8>, char> {
+    let enc = encoding_rs::Encoding::for_label(encoding.trim().as_bytes()).unwrap_or(encoding_rs::UTF_8);
+    if enc == encoding_rs::UTF_8 {
+        return Ok(text.as_bytes().to_vec());
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let (bytes, _, unmappable) = enc.encode(c.encode_utf8(&mut buf));
+        if unmappable {
+            let t = super::edifact::syntax::transliterate(c).ok_or(c)?;
+            out.extend_from_slice(t.as_bytes());
+        } else {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    Ok(out)
+}
