@@ -188,6 +188,15 @@ fn through_the_pipeline(db: &common::TestDb) {
 }
 
 #[test]
+fn confirmations_are_written_in_the_retailers_encoding() {
+    assert_eq!(csv::encode_for("Renée 5 €", "windows-1252").unwrap(), b"Ren\xe9e 5 \x80");
+    // WHATWG reads "iso-8859-1" as windows-1252 (which has €); ISO 8859-2 has no €.
+    assert_eq!(csv::encode_for("Łódź ß €", "iso-8859-2").unwrap(), b"\xa3\xf3d\xbc \xdf EUR");
+    assert_eq!(csv::encode_for("王", "windows-1252"), Err('王'));
+    assert_eq!(csv::encode_for("王", "utf-8").unwrap(), "王".as_bytes());
+}
+
+#[test]
 fn through_the_pipeline_sqlite() {
     through_the_pipeline(&common::sqlite_db());
 }

@@ -212,6 +212,16 @@ fn hostile_xml_is_refused() {
 }
 
 #[test]
+fn a_declaration_with_an_unquoted_encoding_is_refused() {
+    // Found by the fuzz target: the byte after `encoding=` is not a quote.
+    let bytes = b"<?xml version=\"1.0\" encoding=\xab\xabx\xab\"?>\n<cXML payloadID=\"1\"/>";
+    let e = cxml::read(bytes, &Limits::default(), None).unwrap_err();
+    assert!(!e.message.is_empty());
+    let e = cxml::read(b"<?xml version=\"1.0\" encoding=\"klingon\"?><cXML/>", &Limits::default(), None).unwrap_err();
+    assert!(e.to_string().contains("\"klingon\" is not one dropgate knows"), "{e}");
+}
+
+#[test]
 fn every_prefix_reads_without_panic() {
     let bytes = own_order("PO-9", "p9@buyer", "TEA", 2);
     for n in 0..bytes.len() {

@@ -243,6 +243,7 @@ pub fn read(bytes: &[u8], p: &CsvProfile) -> CsvFile {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let mut lines = Lines { text: text.as_bytes(), at: 0, line: 1 };
     let mut header: Option<csv::StringRecord> = None;
     let mut resolved: Option<Resolved> = None;
     if !p.header {
@@ -260,12 +261,12 @@ pub fn read(bytes: &[u8], p: &CsvProfile) -> CsvFile {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(&text, p.byte()));
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 out.errors.push(format!("line {line}: the row cannot be read: {e}"));
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| line_at(&text, p.byte()));
+        let line = rec.position().map_or(0, |p| lines.line_at(p.byte()));
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -359,14 +360,29 @@ pub fn read(bytes: &[u8], p: &CsvProfile) -> CsvFile {
 }
 
 /// The 1-based line a record starting at byte `at` is on (the reader may
-/// place a record just before the line end that precedes it).
-fn line_at(text: &str, at: u64) -> usize {
-    let b = text.as_bytes();
-    let mut i = usize::try_from(at).unwrap_or(b.len()).min(b.len());
-    while i < b.len() && matches!(b[i], b'\r' | b'\n') {
-        i += 1;
+/// place a record just before the line end that precedes it). Records come
+/// in file order: each count goes on from the last one.
+struct Lines<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn line_at(&mut self, at: u64) -> usize {
+        let b = self.text;
+        let mut i = usize::try_from(at).unwrap_or(b.len()).min(b.len());
+        while i < b.len() && matches!(b[i], b'\r' | b'\n') {
+            i += 1;
+        }
+        if i < self.at {
+            self.at = 0;
+            self.line = 1;
+        }
+        self.line += memchr::memchr_iter(b'\n', &b[self.at..i]).count();
+        self.at = i;
+        self.line
     }
-    1 + memchr::memchr_iter(b'\n', &b[..i]).count()
 }
 
 fn new_order(po: &str, cols: &Resolved, rec: &csv::StringRecord, p: &CsvProfile) -> PurchaseOrder {
@@ -474,4 +490,26 @@ pub fn write_confirmation(po: &PurchaseOrder, d: &crate::domain::OrderDecision) 
         ]);
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// Text in the retailer's encoding: characters it cannot hold are
+/// transliterated (`€` → `EUR`, `ł` → `l`), or refused with the character
+/// named when there is no usual spelling for them.
+pub fn encode_for(text: &str, encoding: &str) -> Result<Vec<u8>, char> {
+    let enc = encoding_rs::Encoding::for_label(encoding.trim().as_bytes()).unwrap_or(encoding_rs::UTF_8);
+    if enc == encoding_rs::UTF_8 {
+        return Ok(text.as_bytes().to_vec());
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let (bytes, _, unmappable) = enc.encode(c.encode_utf8(&mut buf));
+        if unmappable {
+            let t = super::edifact::syntax::transliterate(c).ok_or(c)?;
+            out.extend_from_slice(t.as_bytes());
+        } else {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    Ok(out)
 }

@@ -65,18 +65,36 @@ pub(super) fn process(
         let pos: Vec<&PurchaseOrder> = good.iter().map(|(_, p)| *p).collect();
         batch.prefetch(conn, &retailer, &pos)?;
         let origin = Origin { retailer: &retailer, profile: &profile, interchange_control: "" };
+        let mut refused: Vec<String> = Vec::new();
         for (o, po) in &good {
             let mut answer =
                 |conn: &mut Conn, batch: &mut Batch, order: OrderRef, po: &PurchaseOrder, d: &OrderDecision| {
                     let seq = batch.controls.next(conn, &retailer, "csv")?;
                     let control = seq.to_string();
                     let name = profile.file_name("confirmation", &control, &po.po_number, now_s, i64::from(seq));
-                    let bytes = fcsv::write_confirmation(po, d);
-                    batch.queue(&retailer, Some(doc_id), order, "confirmation.csv", control, name, bytes, None);
+                    let text = String::from_utf8(fcsv::write_confirmation(po, d)).unwrap_or_default();
+                    match fcsv::encode_for(&text, &mapping.encoding) {
+                        Ok(bytes) => {
+                            batch.queue(&retailer, Some(doc_id), order, "confirmation.csv", control, name, bytes, None);
+                        }
+                        Err(c) => refused.push(format!(
+                            "confirmation for PO {} not written: {c:?} (U+{:04X}) cannot be written in {} and has \
+                             no usual transliteration",
+                            po.po_number,
+                            u32::from(c),
+                            mapping.encoding
+                        )),
+                    }
                     Ok(())
                 };
             order::process(conn, &mut batch, doc_id, &origin, &o.first_line.to_string(), po, &mut s, &mut answer)?;
         }
+        for r in &refused {
+            // Counted as sent by the order stage; it was not written.
+            s.outbound = s.outbound.saturating_sub(1);
+            crate::store::event(conn, "outbound.refused", Some(&retailer), Some(doc_id), None, r)?;
+        }
+        s.problems.extend(refused);
         batch.flush(conn)?;
         let note = (!s.problems.is_empty()).then(|| s.problems.join("; "));
         documents::finish(conn, doc_id, PROCESSED, Some(&retailer), note.as_deref())?;

@@ -107,7 +107,7 @@ fn decode(bytes: &[u8], fallback: Option<&'static encoding_rs::Encoding>) -> Res
         decl.find("encoding").and_then(|i| {
             let rest = &decl[i + 8..];
             let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-            let quote = rest.chars().next()?;
+            let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
             let rest = &rest[1..];
             Some(rest[..rest.find(quote)?].to_string())
         })
