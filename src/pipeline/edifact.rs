@@ -10,7 +10,7 @@ use crate::domain::{OrderDecision, PurchaseOrder};
 use crate::formats::edifact::writer::{self, Envelope, MessageReport};
 use crate::formats::edifact::{self, Address, Interchange, MessageBody};
 use crate::retailer::{ContrlPolicy, Profile};
-use crate::store::documents::{self, PROCESSED, QUARANTINED};
+use crate::store::documents;
 use crate::store::{retailers, Conn, Result};
 
 struct Addressed<'a> {
@@ -128,15 +128,7 @@ pub(super) fn process(
             answer_interchange(conn, &mut batch, doc_id, a, now_s, &mut s)?;
         }
         batch.flush(conn)?;
-        if all_refused {
-            let reason = s.problems.join("; ");
-            documents::finish(conn, doc_id, QUARANTINED, retailer_of_doc.as_deref(), Some(&reason))?;
-            crate::store::event(conn, "document.quarantined", retailer_of_doc.as_deref(), Some(doc_id), None, &reason)?;
-            s.quarantined += 1;
-        } else {
-            let note = (!s.problems.is_empty()).then(|| s.problems.join("; "));
-            documents::finish(conn, doc_id, PROCESSED, retailer_of_doc.as_deref(), note.as_deref())?;
-        }
+        super::settle(conn, doc_id, all_refused, retailer_of_doc.as_deref(), &mut s)?;
         Ok(Ok(s))
     })
 }

@@ -289,18 +289,31 @@ fn process_x12(
             answer_interchange(conn, &mut batch, doc_id, a, now_s, &mut s)?;
         }
         batch.flush(conn)?;
-        if all_refused {
-            // Answered with TA1 R; the bytes stay for the admin.
-            let reason = s.problems.join("; ");
-            documents::finish(conn, doc_id, QUARANTINED, retailer_of_doc.as_deref(), Some(&reason))?;
-            crate::store::event(conn, "document.quarantined", retailer_of_doc.as_deref(), Some(doc_id), None, &reason)?;
-            s.quarantined += 1;
-        } else {
-            let note = (!s.problems.is_empty()).then(|| s.problems.join("; "));
-            documents::finish(conn, doc_id, PROCESSED, retailer_of_doc.as_deref(), note.as_deref())?;
-        }
+        // Refused as a whole (answered with TA1 R or CONTRL): the bytes stay for the admin.
+        settle(conn, doc_id, all_refused, retailer_of_doc.as_deref(), &mut s)?;
         Ok(Ok(s))
     })
+}
+
+/// Marks a document processed (with its problems as a note) or, when all of
+/// it was refused, quarantined with them as the reason.
+pub(super) fn settle(
+    conn: &mut Conn,
+    doc_id: i64,
+    all_refused: bool,
+    retailer: Option<&str>,
+    s: &mut Summary,
+) -> Result<()> {
+    if all_refused {
+        let reason = s.problems.join("; ");
+        documents::finish(conn, doc_id, QUARANTINED, retailer, Some(&reason))?;
+        crate::store::event(conn, "document.quarantined", retailer, Some(doc_id), None, &reason)?;
+        s.quarantined += 1;
+    } else {
+        let note = (!s.problems.is_empty()).then(|| s.problems.join("; "));
+        documents::finish(conn, doc_id, PROCESSED, retailer, note.as_deref())?;
+    }
+    Ok(())
 }
 
 fn same_party(a: &PartyId, b: &PartyId) -> bool {
