@@ -44,7 +44,7 @@ pub enum Command {
     Init(init::InitArgs),
     /// Run the daemon: watch inbound folders, process, deliver the outbox.
     Serve(ServeArgs),
-    /// Read an X12 file and report what dropgate would make of it (no database needed).
+    /// Read an X12, EDIFACT or cXML file (told from its content) and report what dropgate would make of it (no database needed).
     Inspect(inspect::InspectArgs),
     /// Run files through the pipeline now, as the daemon would, and print a summary.
     Ingest(IngestArgs),
