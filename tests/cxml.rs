@@ -4,14 +4,14 @@
 //! backend, and `POST /cxml` on a running `serve`.
 
 mod common;
+use common::{ingest, outbox_all};
 
 use dropgate::domain::{Amount, Despatch, Invoice, LineDecision, OrderDecision, Package, ShippedLine};
 use dropgate::formats::cxml::{self, writer, Body, Credential, Limits};
 use dropgate::formats::{detect, Format};
-use dropgate::pipeline::{self, Summary};
+use dropgate::pipeline;
 use dropgate::retailer::Profile;
 use dropgate::store::documents::{Arrival, Body as DocBody, Received};
-use dropgate::store::outbox::{self, OutboxFilter, OutboxRow};
 use dropgate::store::{orders, retailers, stock, Conn, Store};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -381,17 +381,6 @@ fn setup(db: &common::TestDb) -> (Store, Conn) {
     ];
     stock::import(&mut conn, &items, false).unwrap();
     (store, conn)
-}
-
-fn ingest(conn: &mut Conn, name: &str, bytes: &[u8]) -> (Received, Summary) {
-    pipeline::ingest(conn, Arrival { source: "test", name, retailer: None, body: DocBody::Bytes(bytes), settled: true })
-        .unwrap()
-}
-
-fn outbox_all(conn: &mut Conn) -> Vec<OutboxRow> {
-    let mut v = outbox::list(conn, &OutboxFilter { limit: 10_000, ..Default::default() }).unwrap();
-    v.reverse();
-    v
 }
 
 fn orders_through_the_pipeline(db: &common::TestDb) {

@@ -4,15 +4,14 @@
 //! ORDERS through the pipeline on every backend.
 
 mod common;
+use common::{ingest, outbox_all};
 
 use dropgate::domain::{Amount, DecisionState, LineDecision, OrderDecision, Party};
 use dropgate::formats::edifact::writer::{self, Despatch, Envelope, Invoice, Package, ShippedLine};
 use dropgate::formats::edifact::{self, Address, Charset, MessageBody};
 use dropgate::formats::{detect, Format};
-use dropgate::pipeline::{self, Summary};
 use dropgate::retailer::Profile;
-use dropgate::store::documents::{Arrival, Body, Received};
-use dropgate::store::outbox::{self, OutboxFilter, OutboxRow};
+use dropgate::store::documents::Received;
 use dropgate::store::{orders, retailers, stock, Conn, Store};
 
 const ORDERS_SAMPLE: &str = "third_party/edifact/ORDERS_D96A_edifabric_two_messages_CUX_TOD_LOC.edi";
@@ -381,17 +380,6 @@ fn setup(db: &common::TestDb) -> (Store, Conn) {
         stock::StockItem { sku: "TEA".into(), on_hand: 100, upc: Some("4000862141404".into()), ..Default::default() };
     stock::import(&mut conn, &[item], false).unwrap();
     (store, conn)
-}
-
-fn ingest(conn: &mut Conn, name: &str, bytes: &[u8]) -> (Received, Summary) {
-    pipeline::ingest(conn, Arrival { source: "test", name, retailer: None, body: Body::Bytes(bytes), settled: true })
-        .unwrap()
-}
-
-fn outbox_all(conn: &mut Conn) -> Vec<OutboxRow> {
-    let mut v = outbox::list(conn, &OutboxFilter { limit: 10_000, ..Default::default() }).unwrap();
-    v.reverse();
-    v
 }
 
 fn orders_through_the_pipeline(db: &common::TestDb) {

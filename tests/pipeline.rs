@@ -3,13 +3,14 @@
 //! repeats, duplicates and the quarantine.
 
 mod common;
+use common::{ingest, outbox_all};
 
 use dropgate::demo::{x12_850, SamplePo};
 use dropgate::formats::x12::PartyId;
-use dropgate::pipeline::{self, Summary};
+use dropgate::pipeline;
 use dropgate::retailer::Profile;
-use dropgate::store::documents::{self, Arrival, Body, Received};
-use dropgate::store::outbox::{self, OutboxFilter, OutboxRow};
+use dropgate::store::documents::{self, Received};
+use dropgate::store::outbox::{self, OutboxRow};
 use dropgate::store::{orders, retailers, stock, Conn, Store};
 
 const ACME: &str = "id = \"acme\"\nname = \"Acme\"\n[x12]\nsender_id = \"ZZ:ACMEHOME\"\nreceiver_id = \"ZZ:DROPGATE\"\n[policy]\non_short = \"backorder\"\n";
@@ -30,17 +31,6 @@ fn setup(db: &common::TestDb) -> (Store, Conn) {
     };
     stock::import(&mut conn, &[item("A", 100, "012345678905"), item("B", 10, "012345678929")], false).unwrap();
     (store, conn)
-}
-
-fn ingest(conn: &mut Conn, name: &str, bytes: &[u8]) -> (Received, Summary) {
-    pipeline::ingest(conn, Arrival { source: "test", name, retailer: None, body: Body::Bytes(bytes), settled: true })
-        .unwrap()
-}
-
-fn outbox_all(conn: &mut Conn) -> Vec<OutboxRow> {
-    let mut v = outbox::list(conn, &OutboxFilter { limit: 10_000, ..Default::default() }).unwrap();
-    v.reverse();
-    v
 }
 
 fn validate(row: &OutboxRow) {

@@ -304,3 +304,25 @@ impl Install {
         v.as_array().unwrap()[0]["state"].as_str().unwrap().to_string()
     }
 }
+
+/// Runs bytes through the pipeline as a file named `name` from no channel.
+pub fn ingest(
+    conn: &mut dropgate::store::Conn,
+    name: &str,
+    bytes: &[u8],
+) -> (dropgate::store::documents::Received, dropgate::pipeline::Summary) {
+    use dropgate::store::documents::{Arrival, Body};
+    dropgate::pipeline::ingest(
+        conn,
+        Arrival { source: "test", name, retailer: None, body: Body::Bytes(bytes), settled: true },
+    )
+    .unwrap()
+}
+
+/// Every outbox row, oldest first.
+pub fn outbox_all(conn: &mut dropgate::store::Conn) -> Vec<dropgate::store::outbox::OutboxRow> {
+    use dropgate::store::outbox::{self, OutboxFilter};
+    let mut v = outbox::list(conn, &OutboxFilter { limit: 10_000, ..Default::default() }).unwrap();
+    v.reverse();
+    v
+}
