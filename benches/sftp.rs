@@ -12,7 +12,9 @@
 //! `cargo bench --bench sftp`. Sizes: `SFTP_BENCH_MB` (200),
 //! `SFTP_BENCH_FILES` (1000, of 2 KB), `SFTP_BENCH_LOGINS` (200); cipher:
 //! `SFTP_BENCH_CIPHER` (aes128-gcm@openssh.com); some rows only:
-//! `SFTP_BENCH_ONLY=upload,small` (row names' beginnings). `cargo test --bench sftp`
+//! `SFTP_BENCH_ONLY=upload,small` (row names' beginnings); `SFTP_BENCH_HOLD=1`
+//! starts both servers, prints how to reach them and keeps them up (for a
+//! profiler). `cargo test --bench sftp`
 //! runs it unoptimized (for checking the script, not for figures).
 //!
 //! Needs `sshd` (package openssh-server), `unshare` (util-linux), `sftp` and
@@ -348,6 +350,23 @@ fn main() {
         "SFTP: {mb} MB file, {files} files of 2 KB, {logins} logins; cipher {cipher}, kex curve25519-sha256; \
          client OpenSSH sftp"
     );
+    if std::env::var_os("SFTP_BENCH_HOLD").is_some() {
+        // For profiling by hand: both servers stay up until the process is stopped.
+        for p in [&dropgate, &openssh] {
+            println!(
+                "{}: sftp -P {} -c {cipher} -o KexAlgorithms=curve25519-sha256 -o StrictHostKeyChecking=no -o \
+                 UserKnownHostsFile=/dev/null -i {} {}@127.0.0.1  (large file: {})",
+                p.name,
+                p.port,
+                client.key.display(),
+                p.user,
+                p.download_path
+            );
+        }
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
     let only = std::env::var("SFTP_BENCH_ONLY").unwrap_or_default();
     let mut rows: Vec<(&str, f64, f64, &str)> = Vec::new();
     let mut measure = |label: &'static str, unit: &'static str, f: &dyn Fn(&Peer) -> f64| {

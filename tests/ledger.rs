@@ -166,6 +166,59 @@ fn ledger_on_every_backend() {
     }
 }
 
+/// A large outbound document lives in a blob; every reader of the outbox
+/// sees its bytes whole, and a change of state leaves them as they are.
+fn large_outbox_documents(db: &common::TestDb) {
+    let store = Store::open(&db.url, 2).unwrap();
+    let mut conn = store.conn().unwrap();
+    let big: Vec<u8> = (0..outbox::INLINE_MAX + 1).map(|i| (i % 253) as u8).collect();
+    let now = dropgate::store::now_micros();
+    let row = |name: &str, payload: Vec<u8>| outbox::NewOutboxRow {
+        retailer_id: "acme".into(),
+        document_id: None,
+        order_id: None,
+        kind: "846".into(),
+        control: "1".into(),
+        file_name: name.into(),
+        payload,
+        state: outbox::PENDING.into(),
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+    };
+    let ids = outbox::enqueue_many(&mut conn, &[row("small.edi", b"ISA*small~".to_vec()), row("big.edi", big.clone())])
+        .unwrap();
+    let got = outbox::get(&mut conn, ids[1]).unwrap().unwrap();
+    assert!(got.blob_id.is_some() && got.payload == big);
+    assert!(outbox::get(&mut conn, ids[0]).unwrap().unwrap().blob_id.is_none());
+    let due = outbox::due(&mut conn, 10, &[]).unwrap();
+    assert_eq!(due.len(), 2);
+    assert!(due[1].payload == big, "delivery gets the whole document");
+    let sizes: Vec<(String, i64)> =
+        outbox::waiting(&mut conn, "acme").unwrap().into_iter().map(|w| (w.file_name, w.size)).collect();
+    assert_eq!(sizes, [("big.edi".to_string(), big.len() as i64), ("small.edi".to_string(), 10)]);
+    match outbox::waiting_bytes(&mut conn, "acme", "big.edi").unwrap() {
+        Some((id, outbox::WaitingBytes::Blob { blob, size })) => {
+            assert_eq!((id, size), (ids[1], big.len() as u64));
+            assert!(blobs::read(&mut conn, blob).unwrap() == big);
+        }
+        other => panic!("a large document is read from its blob: {other:?}"),
+    }
+    assert_eq!(
+        outbox::waiting_bytes(&mut conn, "acme", "small.edi").unwrap(),
+        Some((ids[0], outbox::WaitingBytes::Inline(b"ISA*small~".to_vec())))
+    );
+    outbox::mark_delivered(&mut conn, ids[1]).unwrap();
+    assert!(outbox::get(&mut conn, ids[1]).unwrap().unwrap().payload == big);
+}
+
+#[test]
+fn large_outbox_documents_on_every_backend() {
+    for db in common::all_dbs("large_outbox_documents_on_every_backend") {
+        large_outbox_documents(&db);
+    }
+}
+
 #[test]
 fn streamed_blobs_on_every_backend() {
     for db in common::all_dbs("streamed_blobs_on_every_backend") {

@@ -333,6 +333,39 @@ fn run(db: common::TestDb) {
     assert_eq!(picked.len(), 1);
     assert_eq!(picked[0]["file_name"], first.as_str());
 
+    // A large document (three chunks, the last one short) is read from the
+    // store a chunk at a time: reads of 100,000 bytes cross the chunks' edges.
+    let big: Vec<u8> = (0..2 * dropgate::store::blobs::CHUNK + 123_457).map(|i| (i * 7 % 251) as u8).collect();
+    let big_id = {
+        use dropgate::store::outbox::{self, NewOutboxRow};
+        let mut c = dropgate::store::connect(&env.i.db.url).unwrap();
+        let now = dropgate::store::now_micros();
+        let row = NewOutboxRow {
+            retailer_id: "acme".into(),
+            document_id: None,
+            order_id: None,
+            kind: "846".into(),
+            control: "900".into(),
+            file_name: "846_BIG.edi".into(),
+            payload: big.clone(),
+            state: outbox::PENDING.into(),
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+        };
+        outbox::enqueue_many(&mut c, &[row]).unwrap()[0]
+    };
+    let out = env.ok(&env.sftp("acme", "acme", "ls -l /outbound/846_BIG.edi\n"));
+    assert!(out.contains(&format!(" {} ", big.len())), "ls -l shows the size of a large document: {out}");
+    let mut cmd = Command::new("timeout");
+    cmd.args(["120", "sftp", "-B", "100000"]).args(env.key_args("acme", "acme"));
+    env.ok(&env.run(cmd, "get /outbound/846_BIG.edi big.edi\n"));
+    assert!(std::fs::read(dir.join("big.edi")).unwrap() == big, "a large download is the document, byte for byte");
+    let raw = env.i.cmd().args(["outbox", "show", &big_id.to_string(), "--raw"]).output().unwrap();
+    assert!(raw.status.success() && raw.stdout == big, "outbox show --raw gives a large document whole");
+    env.ok(&env.sftp("acme", "acme", "rm /outbound/846_BIG.edi\n"));
+    assert_eq!(env.outbox("picked_up").len(), 2);
+
     // Refused operations, each with its message; the session goes on.
     let out = env.sftp(
         "acme",

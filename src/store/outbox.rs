@@ -30,6 +30,23 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+    /// Where the bytes of a large document are (then `payload` is empty
+    /// as stored; the functions here that return rows fill it in).
+    #[serde(skip)]
+    pub blob_id: Option<i64>,
+}
+
+/// Documents larger than this keep their bytes in a blob.
+pub const INLINE_MAX: usize = super::blobs::CHUNK;
+
+/// Fills in the bytes of rows whose document lives in a blob.
+fn with_bytes(conn: &mut Conn, mut rows: Vec<OutboxRow>) -> Result<Vec<OutboxRow>> {
+    for r in &mut rows {
+        if let Some(blob) = r.blob_id {
+            r.payload = super::blobs::read(conn, blob)?;
+        }
+    }
+    Ok(rows)
 }
 
 /// Queues the documents first sent for `document` once more, byte for byte
@@ -39,6 +56,7 @@ pub fn resend_for_document(conn: &mut Conn, document: i64) -> Result<usize> {
         .filter(ob::document_id.eq(document))
         .order(ob::id.asc())
         .load(c))?;
+    let rows = with_bytes(conn, rows)?;
     let now = now_micros();
     let mut seen = std::collections::HashSet::new();
     let again: Vec<NewOutboxRow> = rows
@@ -65,14 +83,19 @@ pub fn resend_for_document(conn: &mut Conn, document: i64) -> Result<usize> {
 /// (those who pick their documents up over SFTP).
 pub fn due(conn: &mut Conn, limit: i64, skip: &[String]) -> Result<Vec<OutboxRow>> {
     let now = now_micros();
-    Ok(with_conn!(conn, c => ob::outbox
+    let rows = with_conn!(conn, c => ob::outbox
         .filter(ob::state.eq(PENDING))
         .filter(ob::next_attempt_at.le(now))
         .filter(diesel::dsl::not(ob::retailer_id.eq_any(skip)))
         .order(ob::id.asc())
         .limit(limit)
-        .load(c))?)
+        .load(c))?;
+    with_bytes(conn, rows)
 }
+
+/// A row's document size, wherever its bytes are.
+const SIZE_SQL: &str = "CAST(CASE WHEN blob_id IS NULL THEN length(payload) \
+     ELSE (SELECT size FROM blobs WHERE blobs.id = outbox.blob_id) END AS BIGINT)";
 
 /// A document waiting in a retailer's SFTP `/outbound`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +112,7 @@ pub fn waiting(conn: &mut Conn, retailer: &str) -> Result<Vec<Waiting>> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let rows: Vec<(i64, String, i64, i64)> = with_conn!(conn, c => ob::outbox
-        .select((ob::id, ob::file_name, sql::<BigInt>("CAST(length(payload) AS BIGINT)"), ob::created_at))
+        .select((ob::id, ob::file_name, sql::<BigInt>(SIZE_SQL), ob::created_at))
         .filter(ob::retailer_id.eq(retailer))
         .filter(ob::state.eq(PENDING))
         .order(ob::id.asc())
@@ -106,7 +129,7 @@ pub fn waiting_one(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<O
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let row: Option<(i64, String, i64, i64)> = with_conn!(conn, c => ob::outbox
-        .select((ob::id, ob::file_name, sql::<BigInt>("CAST(length(payload) AS BIGINT)"), ob::created_at))
+        .select((ob::id, ob::file_name, sql::<BigInt>(SIZE_SQL), ob::created_at))
         .filter(ob::retailer_id.eq(retailer))
         .filter(ob::state.eq(PENDING))
         .filter(ob::file_name.eq(file_name))
@@ -116,16 +139,34 @@ pub fn waiting_one(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<O
     Ok(row.map(|(id, file_name, size, created_at)| Waiting { id, file_name, size, created_at }))
 }
 
+/// Where the bytes of a waiting document are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitingBytes {
+    /// Small: here they are.
+    Inline(Vec<u8>),
+    /// Large: in this blob, of this size, to be read chunk by chunk
+    /// ([`super::blobs::chunk`], [`super::blobs::CHUNK`] bytes each).
+    Blob { blob: i64, size: u64 },
+}
+
 /// The bytes of a waiting document, by file name (the newest of that name).
-pub fn waiting_payload(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<Option<(i64, Vec<u8>)>> {
-    Ok(with_conn!(conn, c => ob::outbox
-        .select((ob::id, ob::payload))
+pub fn waiting_bytes(conn: &mut Conn, retailer: &str, file_name: &str) -> Result<Option<(i64, WaitingBytes)>> {
+    let row: Option<(i64, Vec<u8>, Option<i64>)> = with_conn!(conn, c => ob::outbox
+        .select((ob::id, ob::payload, ob::blob_id))
         .filter(ob::retailer_id.eq(retailer))
         .filter(ob::state.eq(PENDING))
         .filter(ob::file_name.eq(file_name))
         .order(ob::id.desc())
         .first(c)
-        .optional())?)
+        .optional())?;
+    let Some((id, payload, blob)) = row else { return Ok(None) };
+    let Some(blob) = blob else { return Ok(Some((id, WaitingBytes::Inline(payload)))) };
+    let size: Option<i64> = with_conn!(conn, c => super::schema::blobs::dsl::blobs
+        .select(super::schema::blobs::dsl::size)
+        .find(blob)
+        .first(c)
+        .optional())?;
+    Ok(Some((id, WaitingBytes::Blob { blob, size: u64::try_from(size.unwrap_or(0)).unwrap_or(0) })))
 }
 
 /// Marks every waiting document of that name as picked up; returns how many.
@@ -187,7 +228,7 @@ pub struct OutboxFilter {
 }
 
 pub fn list(conn: &mut Conn, f: &OutboxFilter) -> Result<Vec<OutboxRow>> {
-    Ok(with_conn!(conn, c => {
+    let rows = with_conn!(conn, c => {
         let mut q = ob::outbox.order(ob::id.desc()).limit(f.limit).into_boxed();
         if let Some(r) = &f.retailer {
             q = q.filter(ob::retailer_id.eq(r.clone()));
@@ -196,11 +237,13 @@ pub fn list(conn: &mut Conn, f: &OutboxFilter) -> Result<Vec<OutboxRow>> {
             q = q.filter(ob::state.eq(s.clone()));
         }
         q.load::<OutboxRow>(c)
-    })?)
+    })?;
+    with_bytes(conn, rows)
 }
 
 pub fn get(conn: &mut Conn, id: i64) -> Result<Option<OutboxRow>> {
-    Ok(with_conn!(conn, c => ob::outbox.find(id).first::<OutboxRow>(c).optional())?)
+    let row = with_conn!(conn, c => ob::outbox.find(id).first::<OutboxRow>(c).optional())?;
+    Ok(with_bytes(conn, row.into_iter().collect())?.pop())
 }
 
 /// Allocates `n` consecutive control numbers of a kind (`isa`, `gs`) for a
@@ -286,12 +329,50 @@ pub struct NewOutboxRow {
     pub created_at: i64,
 }
 
-/// Inserts many outbox rows; returns their ids in order.
+/// A row as inserted: the bytes in the row, or in a blob when large.
+#[derive(Insertable)]
+#[diesel(table_name = super::schema::outbox)]
+struct Stored<'a> {
+    retailer_id: &'a str,
+    document_id: Option<i64>,
+    order_id: Option<i64>,
+    kind: &'a str,
+    control: &'a str,
+    file_name: &'a str,
+    payload: &'a [u8],
+    state: &'a str,
+    attempts: i32,
+    next_attempt_at: i64,
+    created_at: i64,
+    blob_id: Option<i64>,
+}
+
+/// Inserts many outbox rows; returns their ids in order. A document larger
+/// than [`INLINE_MAX`] is stored as a blob first.
 pub fn enqueue_many(conn: &mut Conn, rows: &[NewOutboxRow]) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(200) {
+        let mut stored = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            let large = r.payload.len() > INLINE_MAX;
+            let blob_id = if large { Some(super::blobs::store(conn, &r.payload)?) } else { None };
+            stored.push(Stored {
+                retailer_id: &r.retailer_id,
+                document_id: r.document_id,
+                order_id: r.order_id,
+                kind: &r.kind,
+                control: &r.control,
+                file_name: &r.file_name,
+                payload: if large { &[] } else { &r.payload },
+                state: &r.state,
+                attempts: r.attempts,
+                next_attempt_at: r.next_attempt_at,
+                created_at: r.created_at,
+                blob_id,
+            });
+        }
         let got: Vec<i64> =
-            with_conn!(conn, c => diesel::insert_into(ob::outbox).values(chunk).returning(ob::id).get_results(c))?;
+            with_conn!(conn, c => diesel::insert_into(ob::outbox).values(&stored).returning(ob::id).get_results(c))?;
         ids.extend(got);
     }
     Ok(ids)

@@ -141,6 +141,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> BigInt,
         delivered_at -> Nullable<BigInt>,
+        blob_id -> Nullable<BigInt>,
     }
 }
 

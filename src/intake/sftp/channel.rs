@@ -27,7 +27,7 @@ const FXP_DATA: u8 = 103;
 /// file itself.
 enum Answer {
     Packet(Packet),
-    Data { id: u32, bytes: Bytes },
+    Data { id: u32, parts: Vec<Bytes> },
 }
 
 /// What became of the data fed in.
@@ -67,14 +67,14 @@ impl SftpChannel {
                         Ok(())
                     }
                 },
-                Answer::Data { id, bytes } => {
-                    let n = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+                Answer::Data { id, parts } => {
+                    let n = u32::try_from(parts.iter().map(Bytes::len).sum::<usize>()).unwrap_or(u32::MAX);
                     let mut head = Vec::with_capacity(13);
                     head.extend_from_slice(&(9 + n).to_be_bytes());
                     head.push(FXP_DATA);
                     head.extend_from_slice(&id.to_be_bytes());
                     head.extend_from_slice(&n.to_be_bytes());
-                    session.data(channel, head).and_then(|()| session.data(channel, bytes))
+                    std::iter::once(Bytes::from(head)).chain(parts).try_for_each(|part| session.data(channel, part))
                 }
             };
             if let Err(e) = sent {
@@ -97,8 +97,8 @@ impl SftpChannel {
             Packet::Init(p) => t.init(p.version, p.extensions).await.map(Into::into),
             Packet::Open(p) => t.open(p.id, p.filename, p.pflags, p.attrs).await.map(Into::into),
             Packet::Close(p) => t.close(p.id, p.handle).await.map(Into::into),
-            Packet::Read(p) => match t.read_slice(&p.handle, p.offset, p.len) {
-                Ok(bytes) => return Answer::Data { id: p.id, bytes },
+            Packet::Read(p) => match t.read_slices(&p.handle, p.offset, p.len).await {
+                Ok(parts) => return Answer::Data { id: p.id, parts },
                 Err(e) => Err(e),
             },
             Packet::Write(p) => t.write(p.id, p.handle, p.offset, p.data).await.map(Into::into),

@@ -48,8 +48,107 @@ const _: () = assert!(MAX_IO <= MAX_READ as u64 && MAX_IO + 1024 <= super::MAX_S
 
 enum Open {
     Upload(Box<Upload>),
-    Download { name: String, bytes: bytes::Bytes, mtime: u32, sent: u64 },
+    Download { name: String, source: Source, mtime: u32, sent: u64 },
     Dir { entries: Vec<File>, pos: usize, attrs: FileAttributes },
+}
+
+/// The bytes of a file open for reading.
+enum Source {
+    /// A small document, held whole.
+    Memory(bytes::Bytes),
+    /// A large one, read from its blob a chunk at a time.
+    Blob(Box<BlobReader>),
+}
+
+impl Source {
+    fn len(&self) -> u64 {
+        match self {
+            Source::Memory(b) => b.len() as u64,
+            Source::Blob(r) => r.size,
+        }
+    }
+}
+
+type Fetch = tokio::task::JoinHandle<crate::store::Result<Option<Vec<u8>>>>;
+
+/// Reads a blob in order: the chunk being read is held, and the one after
+/// it is already on its way.
+struct BlobReader {
+    store: crate::store::Store,
+    blob: i64,
+    size: u64,
+    current: Option<(u64, bytes::Bytes)>,
+    next: Option<(u64, Fetch)>,
+}
+
+const CHUNK: u64 = blobs::CHUNK as u64;
+
+impl BlobReader {
+    fn fetch(&self, n: u64) -> Fetch {
+        let (store, blob) = (self.store.clone(), self.blob);
+        tokio::task::spawn_blocking(move || {
+            let mut c = store.conn()?;
+            blobs::chunk(&mut c, blob, i32::try_from(n).unwrap_or(i32::MAX))
+        })
+    }
+
+    /// Chunk `n`'s bytes.
+    async fn chunk(&mut self, n: u64) -> Reply<bytes::Bytes> {
+        if let Some((k, b)) = &self.current {
+            if *k == n {
+                return Ok(b.clone());
+            }
+        }
+        let fetch = match self.next.take() {
+            Some((k, f)) if k == n => f,
+            other => {
+                if let Some((_, f)) = other {
+                    f.abort();
+                }
+                self.fetch(n)
+            }
+        };
+        let got = match fetch.await {
+            Ok(Ok(Some(bytes))) => bytes,
+            Ok(Ok(None)) => {
+                tracing::error!(blob = self.blob, chunk = n, "SFTP: a chunk of an outbound document is missing");
+                return Err(failure("the file cannot be read; try again later"));
+            }
+            Ok(Err(e)) => {
+                tracing::error!(blob = self.blob, "SFTP: database: {e}");
+                return Err(failure("the server could not complete the request; try again"));
+            }
+            Err(e) => {
+                tracing::error!(blob = self.blob, "SFTP: reading a chunk: {e}");
+                return Err(failure("the server could not complete the request; try again"));
+            }
+        };
+        let expected = CHUNK.min(self.size.saturating_sub(n * CHUNK));
+        if got.len() as u64 != expected {
+            tracing::error!(
+                blob = self.blob,
+                chunk = n,
+                len = got.len(),
+                expected,
+                "SFTP: a chunk of an outbound document has the wrong size"
+            );
+            return Err(failure("the file cannot be read; try again later"));
+        }
+        let bytes = bytes::Bytes::from(got);
+        self.current = Some((n, bytes.clone()));
+        if (n + 1) * CHUNK < self.size {
+            self.next = Some((n + 1, self.fetch(n + 1)));
+        }
+        Ok(bytes)
+    }
+}
+
+impl Drop for BlobReader {
+    fn drop(&mut self) {
+        if let Some((_, f)) = self.next.take() {
+            f.abort();
+        }
+    }
 }
 
 /// Where a path points.
@@ -388,22 +487,37 @@ impl Tree {
 }
 
 impl Tree {
-    /// The bytes a READ asks for, as a slice of the file (no copy).
-    pub fn read_slice(&mut self, handle: &str, offset: u64, len: u32) -> Reply<bytes::Bytes> {
-        match self.handles.get_mut(handle) {
-            Some(Open::Download { bytes, sent, .. }) => {
-                let total = bytes.len() as u64;
-                if offset >= total {
-                    return Err(StatusCode::Eof.with_message("end of file"));
-                }
-                let start = usize::try_from(offset).unwrap_or(usize::MAX);
-                let n = usize::try_from(len.min(MAX_READ)).unwrap_or(0);
-                let end = start.saturating_add(n).min(bytes.len());
-                *sent = (*sent).max(end as u64);
-                Ok(bytes.slice(start..end))
+    /// The bytes a READ asks for, as slices of the file (no copy): one,
+    /// or two where the range crosses from one chunk of a large document
+    /// into the next.
+    pub async fn read_slices(&mut self, handle: &str, offset: u64, len: u32) -> Reply<Vec<bytes::Bytes>> {
+        let Some(open) = self.handles.get_mut(handle) else { return Err(failure("invalid handle")) };
+        let Open::Download { source, sent, .. } = open else { return Err(denied("not open for reading")) };
+        let total = source.len();
+        if offset >= total {
+            return Err(StatusCode::Eof.with_message("end of file"));
+        }
+        let end = offset.saturating_add(u64::from(len.min(MAX_READ))).min(total);
+        *sent = (*sent).max(end);
+        match source {
+            Source::Memory(bytes) => {
+                let (a, b) =
+                    (usize::try_from(offset).unwrap_or(usize::MAX), usize::try_from(end).unwrap_or(usize::MAX));
+                Ok(vec![bytes.slice(a..b)])
             }
-            Some(_) => Err(denied("not open for reading")),
-            None => Err(failure("invalid handle")),
+            Source::Blob(reader) => {
+                let mut parts = Vec::with_capacity(2);
+                let mut at = offset;
+                while at < end {
+                    let n = at / CHUNK;
+                    let chunk = reader.chunk(n).await?;
+                    let from = usize::try_from(at - n * CHUNK).unwrap_or(usize::MAX);
+                    let to = usize::try_from(end.min((n + 1) * CHUNK) - n * CHUNK).unwrap_or(usize::MAX);
+                    parts.push(chunk.slice(from..to));
+                    at = (n + 1) * CHUNK;
+                }
+                Ok(parts)
+            }
         }
     }
 }
@@ -454,7 +568,7 @@ impl russh_sftp::server::Handler for Tree {
     async fn fstat(&mut self, id: u32, handle: String) -> Reply<Attrs> {
         let attrs = match self.handles.get(&handle) {
             Some(Open::Upload(u)) => file_attrs(u.size(), true, now_secs()),
-            Some(Open::Download { bytes, mtime, .. }) => file_attrs(bytes.len() as u64, false, *mtime),
+            Some(Open::Download { source, mtime, .. }) => file_attrs(source.len(), false, *mtime),
             Some(Open::Dir { attrs, .. }) => attrs.clone(),
             None => return Err(failure("invalid handle")),
         };
@@ -581,9 +695,19 @@ impl russh_sftp::server::Handler for Tree {
                     return Err(denied("/outbound is read-only"));
                 }
                 let (retailer, n) = (self.retailer.clone(), name.clone());
-                let row = self.db(move |c| outbox::waiting_payload(c, &retailer, &n)).await?;
-                let Some((_, bytes)) = row else { return Err(no_such_file()) };
-                Open::Download { name, bytes: bytes.into(), mtime: now_secs(), sent: 0 }
+                let row = self.db(move |c| outbox::waiting_bytes(c, &retailer, &n)).await?;
+                let source = match row {
+                    None => return Err(no_such_file()),
+                    Some((_, outbox::WaitingBytes::Inline(bytes))) => Source::Memory(bytes.into()),
+                    Some((_, outbox::WaitingBytes::Blob { blob, size })) => Source::Blob(Box::new(BlobReader {
+                        store: self.shared.store.clone(),
+                        blob,
+                        size,
+                        current: None,
+                        next: None,
+                    })),
+                };
+                Open::Download { name, source, mtime: now_secs(), sent: 0 }
             }
             Node::Root | Node::Inbound | Node::Outbound => {
                 return Err(if writing { denied("that is a directory") } else { failure("that is a directory") })
@@ -612,7 +736,7 @@ impl russh_sftp::server::Handler for Tree {
     }
 
     async fn read(&mut self, id: u32, handle: String, offset: u64, len: u32) -> Reply<Data> {
-        self.read_slice(&handle, offset, len).map(|data| Data { id, data: data.to_vec() })
+        self.read_slices(&handle, offset, len).await.map(|parts| Data { id, data: parts.concat() })
     }
 
     async fn close(&mut self, id: u32, handle: String) -> Reply<Status> {
@@ -632,11 +756,12 @@ impl russh_sftp::server::Handler for Tree {
                     }
                 }
             }
-            Some(Open::Download { name, bytes, sent, .. }) => {
+            Some(Open::Download { name, source, sent, .. }) => {
                 if sent > 0 {
-                    tracing::info!(peer = %self.peer, retailer = %self.retailer, file = %name, bytes = bytes.len(), "SFTP: download");
-                    let what = if sent >= bytes.len() as u64 { "" } else { ", in part" };
-                    let message = format!("{name} ({} bytes{what}) by {}", bytes.len(), self.peer);
+                    let size = source.len();
+                    tracing::info!(peer = %self.peer, retailer = %self.retailer, file = %name, bytes = size, "SFTP: download");
+                    let what = if sent >= size { "" } else { ", in part" };
+                    let message = format!("{name} ({size} bytes{what}) by {}", self.peer);
                     self.shared.record("sftp.download", &self.retailer, message);
                 }
                 Ok(ok_status(id))
