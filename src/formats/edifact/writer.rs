@@ -417,7 +417,7 @@ fn write_line(b: &mut Builder<'_>, n: usize, l: &ShippedLine, qty_qualifier: &st
     b.seg("QTY", &[vec![qty_qualifier, &q]]);
 }
 
-/// An INVOIC for shipped quantities: BGM 380, payment terms (PAT, PCD),
+/// An INVOIC for shipped quantities: BGM 380, payment terms (FTX+AAB, PAT, PCD),
 /// allowances and charges (ALC with MOA+8), lines with QTY+47 (invoiced),
 /// MOA+203 (line amount, in cents) and PRI+AAA; after UNS MOA+77 (invoice
 /// total), MOA+79 (line total) and MOA+131 (charges less allowances).
@@ -427,6 +427,10 @@ pub fn write_invoic(env: &Envelope, release: &str, inv: &Invoice) -> Result<Vec<
     b.begin(reference, &message_id("INVOIC", release));
     b.seg("BGM", &[vec!["380"], vec![&inv.number], vec!["9"]]);
     b.seg("DTM", &[vec!["137", &inv.date, "102"]]);
+    if let Some(d) = inv.terms.as_ref().and_then(|t| t.description.as_deref()).filter(|d| !d.trim().is_empty()) {
+        // The terms as the retailer words them (terms of payment, AAB).
+        b.seg("FTX", &[vec!["AAB"], vec![], vec![], vec![d]]);
+    }
     b.seg("RFF", &[vec!["ON", &inv.po_number]]);
     if let Some(p) = &inv.buyer {
         write_nad(&mut b, "BY", p);
@@ -441,8 +445,7 @@ pub fn write_invoic(env: &Envelope, release: &str, inv: &Invoice) -> Result<Vec<
         // Net days after the invoice date (5, 3, D); a discount as PCD+12.
         let days = t.net_days.map(|d| d.to_string()).unwrap_or_default();
         let (when, relation, period) = if days.is_empty() { ("", "", "") } else { ("5", "3", "D") };
-        let desc = t.description.as_deref().unwrap_or("");
-        b.seg("PAT", &[vec!["1"], vec!["", "", "", desc], vec![when, relation, period, &days]]);
+        b.seg("PAT", &[vec!["1"], vec![], vec![when, relation, period, &days]]);
         if let Some(pct) = t.discount_percent {
             let pct = num(pct);
             b.seg("PCD", &[vec!["12", &pct]]);
