@@ -403,7 +403,16 @@ fn pdf_answers(db: &common::TestDb) {
     assert_eq!(out.len(), 1);
     assert_eq!((out[0].kind.as_str(), out[0].file_name.as_str()), ("confirmation.pdf", "confirmation_W-1.pdf"));
     let text = read_back(dir.path(), "confirmation.pdf", &out[0].payload);
-    for want in ["Corner Tea Shop", "Order confirmation", "W-1", "TEA", "CUP", "Ann Smith", "help@tea.example"] {
+    for want in [
+        "Corner Tea Shop",
+        "Order confirmation",
+        "W-1",
+        "TEA",
+        "CUP",
+        "Assam tea, 250 g",
+        "Ann Smith",
+        "help@tea.example",
+    ] {
         assert!(text.contains(want), "{want:?} in:\n{text}");
     }
     let cup = text.lines().find(|l| l.contains("CUP")).unwrap();
@@ -432,6 +441,7 @@ fn pdf_answers(db: &common::TestDb) {
         "7.00",
         "7.25",
         "14.50",
+        "Stoneware cup",
         "Subtotal",
         "21.50",
         "Loyalty discount",

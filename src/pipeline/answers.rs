@@ -177,6 +177,19 @@ fn description(po: &PurchaseOrder, line_number: &str) -> Option<String> {
     po.lines.iter().find(|l| l.line_number == line_number).and_then(|l| l.description.as_ref()).map(ToString::to_string)
 }
 
+/// Descriptions from the catalogue, by SKU.
+type Catalogue = std::collections::HashMap<String, stock::ProductInfo>;
+
+fn catalogue(conn: &mut Conn, full: &[Full]) -> Result<Catalogue> {
+    let skus: Vec<&str> = full.iter().flat_map(|f| f.order_lines.iter().filter_map(|l| l.sku.as_deref())).collect();
+    stock::products(conn, &skus)
+}
+
+/// The order's description of a line, else the catalogue's.
+fn describe(po: &PurchaseOrder, f: &Full, line_number: &str, cat: &Catalogue) -> Option<String> {
+    description(po, line_number).or_else(|| sku_of(f, line_number).and_then(|s| cat.get(&s)?.description.clone()))
+}
+
 /// Our SKU of an order line.
 fn sku_of(f: &Full, line_number: &str) -> Option<String> {
     f.order_lines.iter().find(|l| l.line_number == line_number).and_then(|l| l.sku.clone())
@@ -412,9 +425,10 @@ fn asn(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) -> Re
         }
         Language::Csv if pdf_mode(p) => {
             let seqs = numbers(conn, &p.id, "csv", full.len())?;
+            let cat = catalogue(conn, &full)?;
             for (f, seq) in full.iter().zip(seqs) {
                 let n = notice_of(f);
-                let bytes = pdf_of(p, &shipment_paper(f, &n))?;
+                let bytes = pdf_of(p, &shipment_paper(f, &n, &cat))?;
                 outs.push(Out {
                     kind: "shipment.pdf",
                     doc: "shipment",
@@ -473,7 +487,7 @@ fn asn(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) -> Re
     Ok((outs, i64::try_from(sent.len()).unwrap_or(i64::MAX), detail))
 }
 
-fn shipment_paper(f: &Full, n: &Notice) -> Paperwork {
+fn shipment_paper(f: &Full, n: &Notice, cat: &Catalogue) -> Paperwork {
     let po = po_of(f);
     let tracking: Vec<&str> = n.packages.iter().map(|p| p.tracking.as_str()).filter(|t| !t.is_empty()).collect();
     let mut facts = vec![("Order no.", n.po_number.clone()), ("Shipment", n.shipment_id.clone())];
@@ -488,7 +502,7 @@ fn shipment_paper(f: &Full, n: &Notice) -> Paperwork {
         .map(|l| DocLine {
             line_number: l.line_number.clone(),
             item: l.ids.iter().map(|i| i.value.to_string()).collect(),
-            description: description(&po, &l.line_number),
+            description: describe(&po, f, &l.line_number, cat),
             ordered: l.ordered,
             quantity: l.quantity,
             ..DocLine::default()
@@ -506,7 +520,8 @@ fn shipment_paper(f: &Full, n: &Notice) -> Paperwork {
     }
 }
 
-fn invoice_paper(inv: &LineInvoice, po: &PurchaseOrder) -> Paperwork {
+fn invoice_paper(inv: &LineInvoice, f: &Full, cat: &Catalogue) -> Paperwork {
+    let po = &po_of(f);
     let mut facts = vec![("Invoice no.", inv.number.clone()), ("Invoice date", date_text(&inv.date))];
     facts.push(("Order no.", inv.po_number.clone()));
     if let Some(d) = &inv.po_date {
@@ -522,7 +537,7 @@ fn invoice_paper(inv: &LineInvoice, po: &PurchaseOrder) -> Paperwork {
         .map(|l| DocLine {
             line_number: l.line_number.clone(),
             item: l.ids.iter().map(|i| i.value.to_string()).collect(),
-            description: description(po, &l.line_number),
+            description: describe(po, f, &l.line_number, cat),
             quantity: l.quantity,
             unit_price: Some(l.unit_price),
             ..DocLine::default()
@@ -618,8 +633,9 @@ fn invoices(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) 
         }
         Language::Csv if pdf_mode(p) => {
             let seqs = numbers(conn, &p.id, "csv", invs.len())?;
+            let cat = catalogue(conn, &full)?;
             for ((inv, f), seq) in invs.iter().zip(seqs) {
-                let bytes = pdf_of(p, &invoice_paper(inv, &po_of(f)))?;
+                let bytes = pdf_of(p, &invoice_paper(inv, f, &cat))?;
                 outs.push(Out {
                     kind: "invoice.pdf",
                     doc: "invoice",
@@ -697,7 +713,19 @@ fn invoices(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) 
 
 /// The order confirmation of a CSV retailer that takes PDFs: per line what
 /// was ordered, accepted, backordered and rejected.
-pub fn confirmation_pdf(p: &Profile, po: &PurchaseOrder, d: &OrderDecision, now_s: i64) -> Result<Vec<u8>> {
+pub fn confirmation_pdf(
+    conn: &mut Conn,
+    p: &Profile,
+    po: &PurchaseOrder,
+    d: &OrderDecision,
+    now_s: i64,
+) -> Result<Vec<u8>> {
+    let values: Vec<String> = po.lines.iter().flat_map(|l| l.ids.iter().map(|i| i.value.to_string())).collect();
+    let skus = stock::resolve_aliases(conn, &values)?;
+    let cat = stock::products(conn, &skus.values().map(String::as_str).collect::<Vec<_>>())?;
+    let from_catalogue = |l: &crate::domain::OrderLine| {
+        l.ids.iter().find_map(|i| cat.get(skus.get(i.value.as_str())?)?.description.clone())
+    };
     let mut facts = vec![("Order no.", po.po_number.to_string())];
     if let Some(c) = po.customer_order_number() {
         facts.push(("Customer order", c.to_string()));
@@ -715,7 +743,7 @@ pub fn confirmation_pdf(p: &Profile, po: &PurchaseOrder, d: &OrderDecision, now_
         .map(|(i, (l, ld))| DocLine {
             line_number: if l.line_number.is_empty() { (i + 1).to_string() } else { l.line_number.to_string() },
             item: l.ids.iter().map(|id| id.value.to_string()).collect(),
-            description: l.description.as_ref().map(ToString::to_string),
+            description: l.description.as_ref().map(ToString::to_string).or_else(|| from_catalogue(l)),
             ordered: ld.ordered,
             accepted: ld.accepted,
             backordered: ld.backordered,

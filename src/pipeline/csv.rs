@@ -73,7 +73,7 @@ pub(super) fn process(
                     let seq = batch.controls.next(conn, &retailer, "csv")?;
                     let control = seq.to_string();
                     if super::answers::confirms_in_pdf(&profile) {
-                        let bytes = super::answers::confirmation_pdf(&profile, po, d, now_s)?;
+                        let bytes = super::answers::confirmation_pdf(conn, &profile, po, d, now_s)?;
                         let name =
                             super::answers::pdf_name(&profile, "confirmation", &control, &po.po_number, now_s, seq);
                         batch.queue(&retailer, Some(doc_id), order, "confirmation.pdf", control, name, bytes, None);

@@ -403,7 +403,7 @@ fn columns(cx: &Ctx<'_>, c: &Content) -> Vec<(Col, f32, f32)> {
         Col::Price => 56.0,
         Col::Amount => 62.0,
         Col::Accepted | Col::Rejected => 52.0,
-        Col::Backordered => 66.0,
+        Col::Backordered => 78.0,
         Col::Quantity => 50.0,
         Col::Description => 0.0,
     };
