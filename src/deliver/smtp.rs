@@ -39,6 +39,8 @@ pub fn message(smtp: &Smtp, to: &EmailDelivery, row: &OutboxRow) -> Result<Messa
         "application/EDI-X12"
     } else if row.payload.starts_with(b"%PDF-") {
         "application/pdf"
+    } else if row.file_name.to_ascii_lowercase().ends_with(".csv") {
+        "text/csv"
     } else {
         "application/octet-stream"
     };

@@ -10,6 +10,11 @@
 //! transaction with its run row, control numbers from the retailer's
 //! sequences (`unb`, `cxml`, `csv`, `invoice`, the same the order-time
 //! answers use), a shipment in one notice, a shipment line in one invoice.
+//! EDIFACT, cXML and PDF documents are one per shipment or invoice; CSV
+//! files one per shipment or one per batch, as `[asn] per` and
+//! `[invoice] per` say. A document the retailer's character set cannot
+//! hold is not written: its shipment waits for the next batch, and an
+//! `outbound.refused` event says why.
 
 use super::batches::{invoice_of, notice_of};
 use crate::domain::shipment::{Invoice as LineInvoice, Notice};
