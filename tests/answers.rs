@@ -265,7 +265,7 @@ fn cxml_buyer_postgres() {
 fn shop(answers: &str) -> String {
     format!(
         "id = \"shop\"\nname = \"Web shop\"\n[outbound]\nfile_name = \"{{doc}}_{{po}}.csv\"\n\
-         [brand]\nname = \"Corner Tea Shop\"\naccent_color = \"#1F5FAD\"\nemail = \"help@tea.example\"\nfooter = \"Thank you for trading with us.\"\n\
+         [brand]\nname = \"Corner Tea Shop\"\nlogo = \"brand/acme-logo.png\"\naccent_color = \"#1F5FAD\"\nemail = \"help@tea.example\"\nfooter = \"Thank you for trading with us.\"\n\
          [invoice]\nterms = {{ net_days = 14 }}\ncharges = [{{ indicator = \"A\", code = \"C310\", amount = \"1.00\", description = \"Loyalty discount\" }}]\n\
          [csv]\ndelimiter = \";\"\nheader = true\nanswers = \"{answers}\"\n\
          [csv.columns]\npo = \"order\"\nline = \"line\"\nsku = \"sku\"\nqty = \"qty\"\nship_to_name = \"name\"\nship_to_address1 = \"street\"\nship_to_city = \"city\"\nship_to_postal_code = \"zip\"\nship_to_country = \"country\"\n"
@@ -395,6 +395,12 @@ fn read_back(dir: &Path, name: &str, pdf: &[u8]) -> String {
 }
 
 fn pdf_answers(db: &common::TestDb) {
+    // As `dropgate` sets it from dropgate.toml: logos relative to its directory, the wholesaler's name hidden.
+    pipeline::answers::configure(pipeline::answers::PaperSettings {
+        base_dir: Some(common::fixture("")),
+        paper: dropgate::slip::Paper::A4,
+        hidden: vec!["Hidden Wholesale Ltd".into()],
+    });
     let (_store, mut conn, p) = open(db, &shop("pdf"), &csv_items());
     let dir = tempfile::tempdir().unwrap();
     // CUP: 3 ordered, 2 on hand; the retailer's default policy takes what there is.
@@ -430,6 +436,11 @@ fn pdf_answers(db: &common::TestDb) {
     let inv = batch(&mut conn, &p, "invoice", 2);
     assert_eq!((inv[0].kind.as_str(), inv[0].file_name.as_str()), ("invoice.pdf", "invoice_W-1.pdf"));
     let text = read_back(dir.path(), "invoice.pdf", &inv[0].payload);
+    let images =
+        String::from_utf8(tool("pdfimages", &["-list", dir.path().join("invoice.pdf").to_str().unwrap()])).unwrap();
+    let logos: Vec<&str> = images.lines().skip(2).filter(|l| l.split_whitespace().nth(2) == Some("image")).collect();
+    assert_eq!(logos.len(), 1, "the retailer's logo, once: {images}");
+    assert!(logos[0].split_whitespace().nth(3) == Some("320"), "{images}");
     // 2 × 3.50 + 2 × 7.25 − 1.00 = 20.50.
     for want in [
         "Invoice",
