@@ -477,3 +477,74 @@ fn pdf_answers_postgres() {
         pdf_answers(&db);
     }
 }
+
+// ---- what a character set cannot hold ----
+
+/// An ORDERS in UTF-8 (UNOW) for a consumer whose name no Latin set spells.
+const ORDERS_UNOW: &str = "UNA:+.? '\nUNB+UNOW:3+SENDER1:16+RECEIVER1:01+261123:0900+900'\nUNH+1+ORDERS:D:96A:UN'\n\
+BGM+220+PO-CJK+9'\nDTM+137:20261123:102'\nNAD+DP+++王小明+1 Chang An Avenue+Beijing++100000+CN'\n\
+LIN+1++4000862141404:SRS'\nQTY+21:2'\nPRI+AAA:10'\nUNS+S'\nCNT+2:1'\nUNT+10+1'\nUNZ+1+900'\n";
+
+fn refused_until_the_charset_fits(db: &common::TestDb) {
+    let item =
+        stock::StockItem { sku: "TEA".into(), on_hand: 10, upc: Some("4000862141404".into()), ..Default::default() };
+    let (_store, mut conn, p) = open(db, EURO, &[item]);
+    let (_, s) = ingest(&mut conn, "cjk.edi", ORDERS_UNOW.as_bytes());
+    assert_eq!(s.accepted, 1, "{s:?}");
+    ship(&mut conn, "euro", "PO-CJK", "DHL", &["JD0009"], &[]);
+    // Batches go out in UNOC by default: the ship-to cannot be written, nothing is sent or marked.
+    assert!(batch(&mut conn, &p, "asn", 1).is_empty());
+    let ev = dropgate::store::events(&mut conn, "outbound.refused", Some("euro"), 10).unwrap();
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    assert!(ev[0].message.contains("DESADV for PO PO-CJK") && ev[0].message.contains("UNOC"), "{ev:?}");
+    // With the retailer's batches in UNOW, the same shipment goes out in the next batch.
+    let p = Profile::from_toml(&EURO.replace("[outbound]", "charset = \"UNOW\"\n[outbound]"), "euro").unwrap();
+    assert_eq!(p.edifact.as_ref().unwrap().charset.as_deref(), Some("UNOW"));
+    retailers::apply(&mut conn, &p).unwrap();
+    let asn = batch(&mut conn, &p, "asn", 2);
+    assert_eq!(asn.len(), 1);
+    let text = String::from_utf8(asn[0].payload.clone()).unwrap();
+    assert!(text.contains("UNB+UNOW:3+") && text.contains("NAD+DP+++王小明+"), "{text}");
+    validate_edi("desadv_unow.edi", &asn[0].payload);
+}
+
+#[test]
+fn refused_until_the_charset_fits_sqlite() {
+    refused_until_the_charset_fits(&common::sqlite_db());
+}
+
+// ---- through the command line ----
+
+#[test]
+fn a_pdf_shop_through_the_command_line() {
+    let i = common::Install::new(common::sqlite_db());
+    std::fs::create_dir_all(i.path().join("brand")).unwrap();
+    std::fs::copy(common::fixture("brand/acme-logo.png"), i.path().join("brand/acme-logo.png")).unwrap();
+    let profile = shop("pdf")
+        .replace("[outbound]", "[folders]\ninbound = \"data/shop/in\"\noutbound = \"data/shop/out\"\n[outbound]");
+    std::fs::write(i.path().join("shop.toml"), profile).unwrap();
+    i.ok(&["retailer", "apply", "shop.toml"]);
+    i.stock("sku,on_hand,description,unit_price\nTEA,10,Assam tea,3.50\nCUP,5,Stoneware cup,7.25\n");
+    i.ingest("shop", "orders.csv", ORDERS.as_bytes());
+    i.ok(&["ship", "W-1", "--carrier", "UPS", "--service", "GROUND", "--tracking", "1Z0001"]);
+    let asn = i.json(&["batch", "run", "--retailer", "shop", "--kind", "asn", "--deliver"]);
+    assert_eq!(asn["documents"], 1, "{asn}");
+    let inv = i.json(&["batch", "run", "--retailer", "shop", "--kind", "invoice", "--deliver"]);
+    assert_eq!(inv["documents"], 1, "{inv}");
+    let again = i.json(&["batch", "run", "--retailer", "shop", "--kind", "invoice"]);
+    assert_eq!(again["documents"], 0, "never invoiced twice: {again}");
+    let out = i.outbound("shop");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["confirmation_W-1.pdf", "invoice_W-1.pdf", "shipment_W-1.pdf"]);
+    let f = out.join("invoice_W-1.pdf");
+    let text = String::from_utf8(tool("pdftotext", &["-layout", f.to_str().unwrap(), "-"])).unwrap();
+    // 2 × 3.50 + 3 × 7.25 − 1.00 = 27.75.
+    for want in ["Corner Tea Shop", "Invoice", "W-1", "Assam tea", "21.75", "27.75"] {
+        assert!(text.contains(want), "{want:?} in:\n{text}");
+    }
+    assert!(!text.contains("Hidden Wholesale"), "{text}");
+    let images = String::from_utf8(tool("pdfimages", &["-list", f.to_str().unwrap()])).unwrap();
+    assert!(images.lines().skip(2).any(|l| l.split_whitespace().nth(2) == Some("image")), "the logo: {images}");
+}
