@@ -112,6 +112,7 @@ fn edifact_retailer(db: &common::TestDb) {
     let d = &asn[0];
     assert_eq!(d.kind, "DESADV");
     validate_edi("desadv.edi", &d.payload);
+    insta::assert_snapshot!("desadv", String::from_utf8(d.payload.clone()).unwrap());
     let control: u32 = d.control.parse().unwrap();
     assert!(answered.iter().all(|a| *a < control), "the UNB sequence of CONTRL and ORDRSP: {answered:?} {control}");
     assert_eq!(d.file_name, format!("DESADV_128576_{control}.edi"));
@@ -129,6 +130,7 @@ fn edifact_retailer(db: &common::TestDb) {
     assert_eq!(inv.len(), 1);
     assert_eq!(inv[0].kind, "INVOIC");
     validate_edi("invoic.edi", &inv[0].payload);
+    insta::assert_snapshot!("invoic", String::from_utf8(inv[0].payload.clone()).unwrap());
     let s = segs(&inv[0].payload);
     assert_eq!(with(&s, "BGM"), ["BGM+380+EU000000001+9"]);
     assert_eq!(with(&s, "QTY"), ["QTY+47:40"]);
@@ -185,6 +187,7 @@ fn cxml_buyer(db: &common::TestDb) {
     );
     let (code, out) = cxml_validate("shipnotice.xml", &n.payload);
     assert_eq!(code, 0, "not valid against Fulfill.dtd:\n{out}\n{}", String::from_utf8_lossy(&n.payload));
+    insta::assert_snapshot!("ship_notice_request", String::from_utf8(n.payload.clone()).unwrap());
     let doc = cxml::xml::parse(&n.payload, &Limits::default(), None).unwrap();
     assert_eq!(
         doc.root.attr("payloadID").map(str::to_string),
@@ -214,6 +217,7 @@ fn cxml_buyer(db: &common::TestDb) {
     assert_eq!(inv[0].kind, "InvoiceDetailRequest");
     let (code, out) = cxml_validate("invoice.xml", &inv[0].payload);
     assert_eq!(code, 3, "no InvoiceDetail.dtd here: reported unchecked: {out}");
+    insta::assert_snapshot!("invoice_detail_request", String::from_utf8(inv[0].payload.clone()).unwrap());
     let doc = cxml::xml::parse(&inv[0].payload, &Limits::default(), None).unwrap();
     assert_ne!(
         doc.root.attr("payloadID"),

@@ -195,6 +195,14 @@ fn describe(po: &PurchaseOrder, f: &Full, line_number: &str, cat: &Catalogue) ->
     description(po, line_number).or_else(|| sku_of(f, line_number).and_then(|s| cat.get(&s)?.description.clone()))
 }
 
+/// The supplier's article number of a line: as the order gave it (`VN`, `VP`), else our SKU.
+fn supplier_id(f: &Full, ids: &[ItemId], line_number: &str) -> Option<String> {
+    ids.iter()
+        .find(|i| matches!(i.qualifier.as_str(), "VN" | "VP"))
+        .map(|i| i.value.to_string())
+        .or_else(|| sku_of(f, line_number))
+}
+
 /// Our SKU of an order line.
 fn sku_of(f: &Full, line_number: &str) -> Option<String> {
     f.order_lines.iter().find(|l| l.line_number == line_number).and_then(|l| l.sku.clone())
@@ -215,7 +223,7 @@ fn despatch(f: &Full, n: &Notice, po: &PurchaseOrder) -> Despatch {
                 .map(|l| ShippedLine {
                     line_number: l.line_number.clone(),
                     gtin: gtin(&l.ids),
-                    sku: sku_of(f, &l.line_number),
+                    sku: supplier_id(f, &l.ids, &l.line_number),
                     description: description(po, &l.line_number),
                     quantity: l.quantity,
                     unit_price: None,
@@ -247,7 +255,7 @@ fn invoice_doc(f: &Full, inv: &LineInvoice, po: &PurchaseOrder) -> Invoice {
             .map(|l| ShippedLine {
                 line_number: l.line_number.clone(),
                 gtin: gtin(&l.ids),
-                sku: sku_of(f, &l.line_number),
+                sku: supplier_id(f, &l.ids, &l.line_number),
                 description: description(po, &l.line_number),
                 quantity: l.quantity,
                 unit_price: Some(l.unit_price),
