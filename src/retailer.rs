@@ -537,7 +537,9 @@ pub struct Folders {
 pub struct Outbound {
     /// File name pattern. Tokens: `{doc}` (997, 855…), `{control}` (ISA13),
     /// `{retailer}`, `{po}` (empty for acknowledgements), `{date}`
-    /// (YYYYMMDD), `{time}` (HHMMSS), `{seq}` (outbox id).
+    /// (YYYYMMDD), `{time}` (HHMMSS), `{seq}` (outbox id). Ship notices and
+    /// invoices in XML, CSV or PDF, and PDF confirmations, take their own
+    /// extension in place of a name's `.edi`, `.csv`, `.xml`, `.pdf` or `.txt`.
     #[serde(default = "default_file_name")]
     pub file_name: String,
 }
