@@ -517,6 +517,13 @@ fn refused_until_the_charset_fits_sqlite() {
     refused_until_the_charset_fits(&common::sqlite_db());
 }
 
+#[test]
+fn refused_until_the_charset_fits_postgres() {
+    if let Some(db) = common::pg_db("answers::refused_until_the_charset_fits") {
+        refused_until_the_charset_fits(&db);
+    }
+}
+
 // ---- through the command line ----
 
 #[test]
