@@ -102,10 +102,10 @@ fn look(p: &Profile) -> Look {
     Look::new(&p.name, &brand, logo)
 }
 
-fn pdf_of(p: &Profile, doc: &Paperwork) -> Result<Vec<u8>> {
+fn pdf_of(p: &Profile, look: &Look, doc: &Paperwork) -> Result<Vec<u8>> {
     let settings = paper();
     let (bytes, missing) = doc
-        .pdf(&look(p), settings.paper, &settings.hidden)
+        .pdf(look, settings.paper, &settings.hidden)
         .map_err(|e| StoreError::Invalid(format!("{} for PO {}: {e}", doc.kind.title(), doc.po_number)))?;
     if !missing.is_empty() {
         tracing::warn!(retailer = %p.id, po = %doc.po_number, "characters printed as '?': {missing:?}");
@@ -439,9 +439,10 @@ fn asn(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) -> Re
         Language::Csv if pdf_mode(p) => {
             let seqs = numbers(conn, &p.id, "csv", full.len())?;
             let cat = catalogue(conn, &full)?;
+            let look = look(p);
             for (f, seq) in full.iter().zip(seqs) {
                 let n = notice_of(f);
-                let bytes = pdf_of(p, &shipment_paper(f, &n, &cat))?;
+                let bytes = pdf_of(p, &look, &shipment_paper(f, &n, &cat))?;
                 outs.push(Out {
                     kind: "shipment.pdf",
                     doc: "shipment",
@@ -647,8 +648,9 @@ fn invoices(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) 
         Language::Csv if pdf_mode(p) => {
             let seqs = numbers(conn, &p.id, "csv", invs.len())?;
             let cat = catalogue(conn, &full)?;
+            let look = look(p);
             for ((inv, f), seq) in invs.iter().zip(seqs) {
-                let bytes = pdf_of(p, &invoice_paper(inv, f, &cat))?;
+                let bytes = pdf_of(p, &look, &invoice_paper(inv, f, &cat))?;
                 outs.push(Out {
                     kind: "invoice.pdf",
                     doc: "invoice",
@@ -778,7 +780,7 @@ pub fn confirmation_pdf(
         currency: None,
         notes,
     };
-    pdf_of(p, &doc)
+    pdf_of(p, &look(p), &doc)
 }
 
 /// The file name of a PDF document for the retailer.
