@@ -321,9 +321,9 @@ fn csv_retailer(db: &common::TestDb) {
     assert_eq!((asn[0].kind.as_str(), asn[0].file_name.as_str()), ("shipment.csv", "shipment_W-1.csv"));
     assert_eq!(
         String::from_utf8(asn[0].payload.clone()).unwrap(),
-        "po,line,item,quantity_shipped,carrier,service,tracking,ship_date,shipment\n\
-         W-1,1,TEA,2,UPS,GROUND,1Z0001,20261123,SHP000000001\n\
-         W-1,2,CUP,2,UPS,GROUND,1Z0002,20261123,SHP000000001\n"
+        "po,line,item,sku,quantity_shipped,carrier,service,tracking,ship_date,shipment\n\
+         W-1,1,TEA,TEA,2,UPS,GROUND,1Z0001,20261123,SHP000000001\n\
+         W-1,2,CUP,CUP,2,UPS,GROUND,1Z0002,20261123,SHP000000001\n"
     );
     assert!(batch(&mut conn, &p, "asn", 2).is_empty());
 
@@ -333,10 +333,10 @@ fn csv_retailer(db: &common::TestDb) {
     // 2 × 3.50 + 2 × 7.25 − 1.00 = 20.50.
     assert_eq!(
         String::from_utf8(inv[0].payload.clone()).unwrap(),
-        "invoice,invoice_date,po,line,item,quantity,unit_price,amount,invoice_total,terms\n\
-         INV000000001,20261124,W-1,1,TEA,2,3.5,7.00,20.50,net 14 days\n\
-         INV000000001,20261124,W-1,2,CUP,2,7.25,14.50,20.50,net 14 days\n\
-         INV000000001,20261124,W-1,,C310,,,-1.00,20.50,net 14 days\n"
+        "invoice,invoice_date,po,line,item,sku,quantity,unit_price,amount,invoice_total,terms\n\
+         INV000000001,20261124,W-1,1,TEA,TEA,2,3.5,7.00,20.50,net 14 days\n\
+         INV000000001,20261124,W-1,2,CUP,CUP,2,7.25,14.50,20.50,net 14 days\n\
+         INV000000001,20261124,W-1,,C310,,,,-1.00,20.50,net 14 days\n"
     );
     assert!(batch(&mut conn, &p, "invoice", 4).is_empty(), "never invoiced twice");
 }

@@ -519,6 +519,8 @@ pub struct ShippedRow {
     pub line: String,
     /// The item as the retailer ordered it.
     pub item: String,
+    /// Our SKU.
+    pub sku: String,
     pub quantity: i64,
     pub carrier: String,
     pub service: String,
@@ -535,6 +537,7 @@ pub fn write_shipments(rows: &[ShippedRow]) -> Vec<u8> {
         "po",
         "line",
         "item",
+        "sku",
         "quantity_shipped",
         "carrier",
         "service",
@@ -547,6 +550,7 @@ pub fn write_shipments(rows: &[ShippedRow]) -> Vec<u8> {
             r.po.as_str(),
             r.line.as_str(),
             r.item.as_str(),
+            r.sku.as_str(),
             &r.quantity.to_string(),
             r.carrier.as_str(),
             r.service.as_str(),
@@ -563,10 +567,14 @@ fn cents_text(c: i64) -> String {
     format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, (c / 100).abs(), (c % 100).abs())
 }
 
-/// Invoices: one row per invoiced line (quantity, unit price, amount in
-/// cents), then one per allowance or charge (its SAC code in `item`, the
-/// amount signed); every row carries its invoice's total.
-pub fn write_invoices(invoices: &[crate::domain::shipment::Invoice]) -> Vec<u8> {
+/// Invoices: one row per invoiced line (the item as ordered, our SKU as
+/// `sku_of` tells it for the invoice's index and line, quantity, unit
+/// price, amount in cents), then one per allowance or charge (its SAC code
+/// in `item`, the amount signed); every row carries its invoice's total.
+pub fn write_invoices(
+    invoices: &[crate::domain::shipment::Invoice],
+    sku_of: impl Fn(usize, &crate::domain::shipment::InvoiceLine) -> Option<String>,
+) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "invoice",
@@ -574,23 +582,26 @@ pub fn write_invoices(invoices: &[crate::domain::shipment::Invoice]) -> Vec<u8> 
         "po",
         "line",
         "item",
+        "sku",
         "quantity",
         "unit_price",
         "amount",
         "invoice_total",
         "terms",
     ]);
-    for inv in invoices {
+    for (n, inv) in invoices.iter().enumerate() {
         let total = cents_text(inv.total_cents());
         let terms = inv.terms.as_ref().map(terms_text).unwrap_or_default();
         for l in &inv.lines {
             let item = l.ids.first().map(|i| i.value.to_string()).unwrap_or_default();
+            let sku = sku_of(n, l).unwrap_or_default();
             let _ = w.write_record([
                 inv.number.as_str(),
                 inv.date.as_str(),
                 inv.po_number.as_str(),
                 l.line_number.as_str(),
                 &item,
+                &sku,
                 &l.quantity.to_string(),
                 &l.unit_price.to_string(),
                 &cents_text(l.extended_cents()),
@@ -605,6 +616,7 @@ pub fn write_invoices(invoices: &[crate::domain::shipment::Invoice]) -> Vec<u8> 
                 inv.po_number.as_str(),
                 "",
                 c.code.as_str(),
+                "",
                 "",
                 "",
                 &cents_text(c.signed_cents()),

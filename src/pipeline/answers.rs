@@ -337,6 +337,7 @@ fn ship_rows(f: &Full, n: &Notice) -> Vec<ShippedRow> {
             po: n.po_number.clone(),
             line: l.line_number.clone(),
             item: l.ids.first().map(|i| i.value.to_string()).unwrap_or_default(),
+            sku: sku_of(f, &l.line_number).unwrap_or_default(),
             quantity: l.quantity,
             carrier: n.carrier.clone(),
             service: n.service.clone(),
@@ -673,7 +674,9 @@ fn invoices(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) 
             for (group, seq) in groups.iter().zip(seqs) {
                 let list: Vec<LineInvoice> = group.iter().map(|(inv, _)| inv.clone()).collect();
                 let single = (group.len() == 1).then(|| group[0]);
-                match encoded(p, fcsv::write_invoices(&list), "invoice") {
+                let sheet =
+                    fcsv::write_invoices(&list, |n, l| group.get(n).and_then(|(_, f)| sku_of(f, &l.line_number)));
+                match encoded(p, sheet, "invoice") {
                     Ok(bytes) => {
                         outs.push(Out {
                             kind: "invoice.csv",
