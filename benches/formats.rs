@@ -131,6 +131,7 @@ fn main() {
         header: true,
         item_qualifier: "SK".into(),
         date_formats: Vec::new(),
+        answers: csv::Answers::Csv,
         columns: Columns {
             po: n("order"),
             line: n("line"),

@@ -436,6 +436,13 @@ pub struct EdifactProfile {
     /// was rejected) or `always`.
     #[serde(default)]
     pub contrl: ContrlPolicy,
+    /// The character set of the DESADV and INVOIC we send (`UNOA`…`UNOW`,
+    /// default `UNOC`); answers to an order follow the order's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    /// The directory of the DESADV and INVOIC we send: `96A` (default) or `01B`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// The retailer in cXML.
@@ -490,6 +497,23 @@ impl EdifactProfile {
         crate::formats::edifact::Address::parse(&self.receiver_id)
             .with_context(|| format!("edifact.receiver_id {:?} is not ID or ID:QUALIFIER", self.receiver_id))
     }
+
+    /// The character set of batch documents.
+    pub fn charset(&self) -> anyhow::Result<crate::formats::edifact::Charset> {
+        let code = self.charset.as_deref().unwrap_or("UNOC").trim().to_ascii_uppercase();
+        crate::formats::edifact::Charset::from_code(&code).with_context(|| {
+            format!("edifact.charset {code:?} is not a syntax identifier such as \"UNOC\" or \"UNOW\"")
+        })
+    }
+
+    /// The directory of batch documents.
+    pub fn release(&self) -> anyhow::Result<&str> {
+        match self.release.as_deref().map(str::trim) {
+            None => Ok("96A"),
+            Some(r @ ("96A" | "01B")) => Ok(r),
+            Some(other) => bail!("edifact.release {other:?} must be \"96A\" or \"01B\""),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -513,7 +537,9 @@ pub struct Folders {
 pub struct Outbound {
     /// File name pattern. Tokens: `{doc}` (997, 855…), `{control}` (ISA13),
     /// `{retailer}`, `{po}` (empty for acknowledgements), `{date}`
-    /// (YYYYMMDD), `{time}` (HHMMSS), `{seq}` (outbox id).
+    /// (YYYYMMDD), `{time}` (HHMMSS), `{seq}` (outbox id). Ship notices and
+    /// invoices in XML, CSV or PDF, and PDF confirmations, take their own
+    /// extension in place of a name's `.edi`, `.csv`, `.xml`, `.pdf` or `.txt`.
     #[serde(default = "default_file_name")]
     pub file_name: String,
 }
@@ -557,6 +583,8 @@ impl Profile {
         if let Some(e) = &self.edifact {
             e.sender()?;
             e.receiver()?;
+            e.charset()?;
+            e.release()?;
         }
         if let Some(c) = &self.csv {
             c.validate().map_err(|e| anyhow::anyhow!(e))?;

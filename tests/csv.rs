@@ -23,6 +23,7 @@ fn positional() -> CsvProfile {
         header: false,
         item_qualifier: "EN".into(),
         date_formats: Vec::new(),
+        answers: csv::Answers::Csv,
         columns: Columns {
             po: Some(Column::Position(5)),
             order_date: Some(Column::Position(6)),
@@ -71,6 +72,7 @@ fn header_profile() -> CsvProfile {
         header: true,
         item_qualifier: "SK".into(),
         date_formats: Vec::new(),
+        answers: csv::Answers::Csv,
         columns: Columns {
             po: n("order"),
             line: n("line"),

@@ -312,6 +312,7 @@ fn outbound_documents_are_valid_cxml() {
         buyer: None,
         supplier: None,
         lines: vec![line("1", 1), line("2", 2)],
+        ..Invoice::default()
     };
     let bytes = writer::invoice(&stamp, &parties(), &po, &inv);
     let (code, out) = cxml_validate("invoice.xml", &bytes);

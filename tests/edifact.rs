@@ -353,6 +353,7 @@ fn desadv_and_invoic_validate() {
             }),
             supplier: None,
             lines: lines.clone(),
+            ..Invoice::default()
         };
         assert_eq!(inv.total(), Amount::parse("32.16").unwrap());
         let bytes = writer::write_invoic(&env, release, &inv).unwrap();

@@ -19,6 +19,7 @@ fn profiles() -> [CsvProfile; 2] {
             header: false,
             item_qualifier: "EN".into(),
             date_formats: Vec::new(),
+            answers: csv::Answers::Csv,
             columns: Columns {
                 po: p(1),
                 line: p(2),
@@ -36,6 +37,7 @@ fn profiles() -> [CsvProfile; 2] {
             header: true,
             item_qualifier: "SK".into(),
             date_formats: Vec::new(),
+            answers: csv::Answers::Csv,
             columns: Columns {
                 po: n("po"),
                 sku: n("sku"),

@@ -11,7 +11,10 @@ use std::path::Path;
 #[derive(Subcommand, Debug)]
 pub enum BatchCmd {
     /// Run one batch now: the retailer's shipments not yet notified (asn), shipment lines not yet
-    /// invoiced (invoice), or its inventory feed (inventory). The documents are queued in the outbox.
+    /// invoiced (invoice), or its inventory feed (inventory). Ship notices and invoices are written in
+    /// the retailer's language: 856/810 (X12), DESADV/INVOIC (EDIFACT), ShipNoticeRequest/
+    /// InvoiceDetailRequest (cXML), or CSV files or PDFs (CSV, `[csv] answers`). The documents are
+    /// queued in the outbox.
     Run {
         #[arg(long, value_name = "ID")]
         retailer: String,

@@ -128,7 +128,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 pub(crate) fn load(path: &Path) -> anyhow::Result<Config> {
-    Config::load(path)
+    let cfg = Config::load(path)?;
+    crate::pipeline::answers::configure(crate::pipeline::answers::PaperSettings {
+        base_dir: Some(cfg.resolve(Path::new("."))),
+        paper: cfg.slips.paper,
+        hidden: vec![cfg.company.name.clone()],
+    });
+    Ok(cfg)
 }
 
 pub(crate) fn open(cfg: &Config) -> anyhow::Result<Store> {

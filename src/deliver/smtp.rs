@@ -35,7 +35,15 @@ pub fn message(smtp: &Smtp, to: &EmailDelivery, row: &OutboxRow) -> Result<Messa
     for a in &to.cc {
         b = b.cc(a.parse().map_err(|_| bad("delivery.email.cc", a))?);
     }
-    let kind = if row.payload.starts_with(b"ISA") { "application/EDI-X12" } else { "application/octet-stream" };
+    let kind = if row.payload.starts_with(b"ISA") {
+        "application/EDI-X12"
+    } else if row.payload.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else if row.file_name.to_ascii_lowercase().ends_with(".csv") {
+        "text/csv"
+    } else {
+        "application/octet-stream"
+    };
     let attachment = Attachment::new(row.file_name.clone())
         .body(row.payload.clone(), ContentType::parse(kind).unwrap_or(ContentType::TEXT_PLAIN));
     let text = SinglePart::plain(format!("{} {} for {}, attached.\n", row.kind, row.file_name, row.retailer_id));

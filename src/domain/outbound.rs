@@ -17,6 +17,14 @@ pub struct ShippedLine {
     pub unit_price: Option<Amount>,
 }
 
+impl ShippedLine {
+    /// Quantity × net price, rounded to cents (half away from zero) as the 810 rounds each line.
+    pub fn amount(&self) -> Amount {
+        let raw = self.unit_price.unwrap_or(Amount::ZERO).checked_mul(Amount::from_units(self.quantity));
+        Amount::from_cents(raw.map_or(0, Amount::cents))
+    }
+}
+
 /// One package of a despatch: its SSCC and tracking number, and its lines.
 #[derive(Clone, Debug, Default)]
 pub struct Package {
@@ -49,16 +57,26 @@ pub struct Invoice {
     pub buyer: Option<super::Party>,
     pub supplier: Option<super::Party>,
     pub lines: Vec<ShippedLine>,
+    /// Payment terms, from the retailer's profile.
+    pub terms: Option<super::shipment::Terms>,
+    /// Allowances and charges on the whole invoice, from the retailer's profile.
+    pub charges: Vec<super::shipment::InvoiceCharge>,
 }
 
 impl Invoice {
-    /// The total of the lines (quantity × net price).
+    /// The total of the lines (each quantity × net price, in cents).
+    pub fn lines_total(&self) -> Amount {
+        let cents: i64 = self.lines.iter().map(|l| l.amount().cents()).fold(0i64, i64::saturating_add);
+        Amount::from_cents(cents)
+    }
+
+    /// Charges less allowances.
+    pub fn charges_total(&self) -> Amount {
+        Amount::from_cents(self.charges.iter().map(super::shipment::InvoiceCharge::signed_cents).sum())
+    }
+
+    /// What is owed: the lines plus charges less allowances.
     pub fn total(&self) -> Amount {
-        let raw: i64 = self
-            .lines
-            .iter()
-            .map(|l| l.unit_price.unwrap_or(Amount::ZERO).raw().saturating_mul(l.quantity))
-            .fold(0i64, i64::saturating_add);
-        Amount::from_raw(raw)
+        Amount::from_cents(self.lines_total().cents().saturating_add(self.charges_total().cents()))
     }
 }

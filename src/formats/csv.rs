@@ -67,7 +67,27 @@ pub struct CsvProfile {
     /// the first that reads is used (any of them when left out).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub date_formats: Vec<String>,
+    /// How the retailer's answers go back: `csv` files (order
+    /// confirmations, ship confirmations, invoices) or `pdf` documents in
+    /// its brand.
+    #[serde(default, skip_serializing_if = "Answers::is_csv")]
+    pub answers: Answers,
     pub columns: Columns,
+}
+
+/// The form of a CSV retailer's answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Answers {
+    #[default]
+    Csv,
+    Pdf,
+}
+
+impl Answers {
+    pub fn is_csv(&self) -> bool {
+        *self == Answers::Csv
+    }
 }
 
 fn default_delimiter() -> String {
@@ -490,6 +510,137 @@ pub fn write_confirmation(po: &PurchaseOrder, d: &crate::domain::OrderDecision) 
         ]);
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// One row of a ship confirmation: a line of an order, in one package.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShippedRow {
+    pub po: String,
+    pub line: String,
+    /// The item as the retailer ordered it.
+    pub item: String,
+    /// Our SKU.
+    pub sku: String,
+    pub quantity: i64,
+    pub carrier: String,
+    pub service: String,
+    pub tracking: String,
+    /// `CCYYMMDD`.
+    pub ship_date: String,
+    pub shipment: String,
+}
+
+/// A ship confirmation: one row per order line and package.
+pub fn write_shipments(rows: &[ShippedRow]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "po",
+        "line",
+        "item",
+        "sku",
+        "quantity_shipped",
+        "carrier",
+        "service",
+        "tracking",
+        "ship_date",
+        "shipment",
+    ]);
+    for r in rows {
+        let _ = w.write_record([
+            r.po.as_str(),
+            r.line.as_str(),
+            r.item.as_str(),
+            r.sku.as_str(),
+            &r.quantity.to_string(),
+            r.carrier.as_str(),
+            r.service.as_str(),
+            r.tracking.as_str(),
+            r.ship_date.as_str(),
+            r.shipment.as_str(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Cents as `12.34`.
+fn cents_text(c: i64) -> String {
+    format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, (c / 100).abs(), (c % 100).abs())
+}
+
+/// Invoices: one row per invoiced line (the item as ordered, our SKU as
+/// `sku_of` tells it for the invoice's index and line, quantity, unit
+/// price, amount in cents), then one per allowance or charge (its SAC code
+/// in `item`, the amount signed); every row carries its invoice's total.
+pub fn write_invoices(
+    invoices: &[crate::domain::shipment::Invoice],
+    sku_of: impl Fn(usize, &crate::domain::shipment::InvoiceLine) -> Option<String>,
+) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "invoice",
+        "invoice_date",
+        "po",
+        "line",
+        "item",
+        "sku",
+        "quantity",
+        "unit_price",
+        "amount",
+        "invoice_total",
+        "terms",
+    ]);
+    for (n, inv) in invoices.iter().enumerate() {
+        let total = cents_text(inv.total_cents());
+        let terms = inv.terms.as_ref().map(terms_text).unwrap_or_default();
+        for l in &inv.lines {
+            let item = l.ids.first().map(|i| i.value.to_string()).unwrap_or_default();
+            let sku = sku_of(n, l).unwrap_or_default();
+            let _ = w.write_record([
+                inv.number.as_str(),
+                inv.date.as_str(),
+                inv.po_number.as_str(),
+                l.line_number.as_str(),
+                &item,
+                &sku,
+                &l.quantity.to_string(),
+                &l.unit_price.to_string(),
+                &cents_text(l.extended_cents()),
+                &total,
+                &terms,
+            ]);
+        }
+        for c in &inv.charges {
+            let _ = w.write_record([
+                inv.number.as_str(),
+                inv.date.as_str(),
+                inv.po_number.as_str(),
+                "",
+                c.code.as_str(),
+                "",
+                "",
+                "",
+                &cents_text(c.signed_cents()),
+                &total,
+                &terms,
+            ]);
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Terms as people write them: `2% 10, net 30`, or their description.
+pub fn terms_text(t: &crate::domain::shipment::Terms) -> String {
+    if let Some(d) = t.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        return d.trim().to_string();
+    }
+    let mut parts = Vec::new();
+    if let (Some(p), Some(d)) = (t.discount_percent, t.discount_days) {
+        parts.push(format!("{p}% {d} days"));
+    }
+    if let Some(n) = t.net_days {
+        parts.push(format!("net {n} days"));
+    }
+    parts.join(", ")
 }
 
 /// Text in the retailer's encoding: characters it cannot hold are

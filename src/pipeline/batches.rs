@@ -1,5 +1,7 @@
 //! Scheduled and manual batches: ship notices (856), invoices (810) and
-//! inventory feeds (846) for one retailer, each batch written in one
+//! inventory feeds (846) for one retailer (ship notices and invoices in
+//! EDIFACT, cXML or CSV for retailers that speak those, see
+//! [`super::answers`]), each batch written in one
 //! transaction with its run row, its outbox rows and the marks that keep
 //! a shipment out of a second notice and a shipment line out of a second
 //! invoice. A batch killed midway leaves nothing; one that committed is
@@ -84,7 +86,7 @@ fn micros_to_compact(micros: i64) -> (String, String) {
     (d, t[..4].to_string())
 }
 
-fn notice_of(f: &Full) -> Notice {
+pub(super) fn notice_of(f: &Full) -> Notice {
     let po = po_of(f);
     let (date, time) = micros_to_compact(f.shipment.shipped_at);
     let lines = f
@@ -116,7 +118,13 @@ fn notice_of(f: &Full) -> Notice {
     }
 }
 
-fn invoice_of(f: &Full, p: &Profile, number: String, date: &str, prices: &HashMap<String, Amount>) -> Invoice {
+pub(super) fn invoice_of(
+    f: &Full,
+    p: &Profile,
+    number: String,
+    date: &str,
+    prices: &HashMap<String, Amount>,
+) -> Invoice {
     let po = po_of(f);
     let mut lines: Vec<InvoiceLine> = Vec::new();
     for l in &f.lines {
@@ -172,6 +180,13 @@ pub fn run_batch(
             return Ok(None);
         };
         let now_s = now.div_euclid(1_000_000);
+        // Retailers that speak EDIFACT, cXML or CSV get theirs (see `answers`).
+        let lang = super::answers::language(p);
+        if kind != "inventory" && lang != super::answers::Language::X12 {
+            let (rows, items, detail) = super::answers::batch(conn, p, lang, kind, run, now)?;
+            let ids = outbox::enqueue_many(conn, &rows)?;
+            return finish(conn, p, kind, run, scheduled_for, trigger, now, ids, items, &detail).map(Some);
+        }
         let (docs, items, detail) = match kind {
             "asn" => asn(conn, p, run, now_s)?,
             "invoice" => invoices(conn, p, run, now_s)?,
@@ -203,26 +218,43 @@ pub fn run_batch(
             .map(|(d, id)| (p.id.clone(), d.gs.to_string(), *id, d.functional_id.to_string()))
             .collect();
         outbox::record_sent_groups(conn, &groups)?;
-        let n = i32::try_from(docs.len()).unwrap_or(i32::MAX);
-        batches::finish(conn, run, n, items, &detail, now)?;
-        crate::store::event(
-            conn,
-            &format!("batch.{kind}"),
-            Some(&p.id),
-            None,
-            None,
-            &format!("{kind} batch {run} ({trigger}): {detail}"),
-        )?;
-        Ok(Some(RunOutcome {
-            run,
-            retailer: p.id.clone(),
-            kind: kind.to_string(),
-            scheduled_for,
-            trigger: trigger.to_string(),
-            documents: n,
-            items,
-            outbox: ids,
-        }))
+        finish(conn, p, kind, run, scheduled_for, trigger, now, ids, items, &detail).map(Some)
+    })
+}
+
+/// Records a batch's run as done, with its documents (outbox ids).
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    conn: &mut Conn,
+    p: &Profile,
+    kind: &str,
+    run: i64,
+    scheduled_for: i64,
+    trigger: &str,
+    now: i64,
+    ids: Vec<i64>,
+    items: i64,
+    detail: &str,
+) -> Result<RunOutcome> {
+    let n = i32::try_from(ids.len()).unwrap_or(i32::MAX);
+    batches::finish(conn, run, n, items, detail, now)?;
+    crate::store::event(
+        conn,
+        &format!("batch.{kind}"),
+        Some(&p.id),
+        None,
+        None,
+        &format!("{kind} batch {run} ({trigger}): {detail}"),
+    )?;
+    Ok(RunOutcome {
+        run,
+        retailer: p.id.clone(),
+        kind: kind.to_string(),
+        scheduled_for,
+        trigger: trigger.to_string(),
+        documents: n,
+        items,
+        outbox: ids,
     })
 }
 

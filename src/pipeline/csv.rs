@@ -1,6 +1,7 @@
 //! CSV order files: read with the mapping of the retailer whose channel
 //! (folder, SFTP account, mailbox) they came through, each order decided
-//! by [`super::order::process`] and confirmed with a CSV in the outbox.
+//! by [`super::order::process`] and confirmed with a CSV in the outbox
+//! (a PDF when the retailer takes its answers as PDFs).
 
 use super::batch::{Batch, OrderRef};
 use super::{order, Origin, Quarantine, Summary};
@@ -71,6 +72,13 @@ pub(super) fn process(
                 |conn: &mut Conn, batch: &mut Batch, order: OrderRef, po: &PurchaseOrder, d: &OrderDecision| {
                     let seq = batch.controls.next(conn, &retailer, "csv")?;
                     let control = seq.to_string();
+                    if super::answers::confirms_in_pdf(&profile) {
+                        let bytes = super::answers::confirmation_pdf(conn, &profile, po, d, now_s)?;
+                        let name =
+                            super::answers::pdf_name(&profile, "confirmation", &control, &po.po_number, now_s, seq);
+                        batch.queue(&retailer, Some(doc_id), order, "confirmation.pdf", control, name, bytes, None);
+                        return Ok(());
+                    }
                     let name = profile.file_name("confirmation", &control, &po.po_number, now_s, i64::from(seq));
                     let text = String::from_utf8(fcsv::write_confirmation(po, d)).unwrap_or_default();
                     match fcsv::encode_for(&text, &mapping.encoding) {

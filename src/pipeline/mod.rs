@@ -5,6 +5,7 @@
 //! crash is processed on the next start, and nothing that was committed is
 //! done twice.
 
+pub mod answers;
 mod batch;
 pub mod batches;
 mod change;

@@ -13,6 +13,12 @@ pub enum Col {
     Description,
     Price,
     Amount,
+    /// Order confirmations: what was taken, held back and refused.
+    Accepted,
+    Backordered,
+    Rejected,
+    /// Invoices: the units billed.
+    Quantity,
 }
 
 impl Col {
@@ -24,6 +30,10 @@ impl Col {
             Col::Description => "Description",
             Col::Price => "Price",
             Col::Amount => "Amount",
+            Col::Accepted => "Accepted",
+            Col::Backordered => "Backordered",
+            Col::Rejected => "Rejected",
+            Col::Quantity => "Quantity",
         }
     }
 
@@ -34,7 +44,7 @@ impl Col {
 
 /// One row of the table: the text of each column (a cell may have several
 /// lines), and the notes under the description.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
     pub ordered: String,
     pub shipped: String,
@@ -45,6 +55,9 @@ pub struct Row {
     pub marks: Vec<String>,
     pub price: String,
     pub amount: String,
+    pub accepted: String,
+    pub backordered: String,
+    pub rejected: String,
 }
 
 /// Everything a slip shows, as text.
@@ -55,6 +68,8 @@ pub struct Content {
     pub reprint: bool,
     /// The barcode's text.
     pub po: String,
+    /// The heading over `order_info`.
+    pub facts: &'static str,
     /// Label and value pairs: order number, customer order, date, ship method.
     pub order_info: Vec<(&'static str, String)>,
     pub ship_to: Vec<String>,
@@ -66,7 +81,7 @@ pub struct Content {
     pub currency: Option<String>,
     pub rows: Vec<Row>,
     /// "Items: 7" and, with prices, the total.
-    pub totals: Vec<(&'static str, String)>,
+    pub totals: Vec<(String, String)>,
     /// "Questions? Call … · e-mail … · web …".
     pub service: Option<String>,
     pub footer: Option<String>,
@@ -135,12 +150,13 @@ impl Content {
                     marks,
                     price,
                     amount,
+                    ..Row::default()
                 }
             })
             .collect();
-        let mut totals = vec![("Items in this package", slip.units().to_string())];
+        let mut totals = vec![("Items in this package".to_string(), slip.units().to_string())];
         if priced {
-            totals.push(("Total", money(total)));
+            totals.push(("Total".to_string(), money(total)));
         }
         let service = {
             let parts: Vec<String> = [
@@ -164,6 +180,7 @@ impl Content {
             title: TITLE,
             reprint: slip.reprint,
             po: slip.po_number.clone(),
+            facts: "Order",
             order_info,
             ship_to: slip.ship_to.clone(),
             return_to: look.return_address.clone(),
@@ -183,7 +200,7 @@ impl Content {
     }
 
     /// Takes the hidden names out of every text shown.
-    fn redact(&mut self, hidden: &[String], redacted: &mut Vec<String>) {
+    pub(super) fn redact(&mut self, hidden: &[String], redacted: &mut Vec<String>) {
         let hidden: Vec<&str> = hidden.iter().map(|h| h.trim()).filter(|h| h.chars().count() >= 2).collect();
         if hidden.is_empty() {
             return;
@@ -337,7 +354,7 @@ mod tests {
         let c = Content::new(&slip, &look, &[], &mut Vec::new());
         assert_eq!(c.columns.last(), Some(&Col::Amount));
         assert_eq!((c.rows[0].price.as_str(), c.rows[0].amount.as_str()), ("19.99", "39.98"));
-        assert_eq!(c.totals.last(), Some(&("Total", "39.98".to_string())));
+        assert_eq!(c.totals.last(), Some(&("Total".to_string(), "39.98".to_string())));
         slip.gift_message = Some("Enjoy!".into());
         let c = Content::new(&slip, &look, &[], &mut Vec::new());
         assert_eq!(c.columns.last(), Some(&Col::Description));

@@ -82,7 +82,7 @@ footer{{border-top:1px solid {accent};margin-top:8px;padding-top:8px;display:fle
         }
         h.push_str("</section>\n");
     }
-    h.push_str("<section class=\"order\">\n<h2 class=\"label\">Order</h2>\n<dl>\n");
+    let _ = write!(h, "<section class=\"order\">\n<h2 class=\"label\">{}</h2>\n<dl>\n", esc(c.facts));
     for (k, v) in &c.order_info {
         let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
     }
@@ -140,15 +140,27 @@ footer{{border-top:1px solid {accent};margin-top:8px;padding-top:8px;display:fle
                 Col::Amount => {
                     let _ = write!(h, "<td class=\"num\">{}</td>", esc(&r.amount));
                 }
+                Col::Accepted => {
+                    let _ = write!(h, "<td class=\"num\">{}</td>", esc(&r.accepted));
+                }
+                Col::Backordered => {
+                    let _ = write!(h, "<td class=\"num\">{}</td>", esc(&r.backordered));
+                }
+                Col::Rejected => {
+                    let _ = write!(h, "<td class=\"num\">{}</td>", esc(&r.rejected));
+                }
+                Col::Quantity => {
+                    let _ = write!(h, "<td class=\"num shipped\">{}</td>", esc(&r.shipped));
+                }
             }
         }
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n<div class=\"totals\">\n");
     for (k, v) in &c.totals {
-        let k = match (k, &c.currency) {
-            (&"Total", Some(cur)) => format!("Total ({cur})"),
-            _ => (*k).to_string(),
+        let k = match (k.as_str(), &c.currency) {
+            ("Total", Some(cur)) => format!("Total ({cur})"),
+            _ => k.clone(),
         };
         let _ = writeln!(h, "<div>{} <strong>{}</strong></div>", esc(&k), esc(v));
     }

@@ -350,7 +350,7 @@ fn addresses(cx: &mut Ctx<'_>, c: &Content) -> Block {
     }
     // Order facts: label and value side by side.
     let ow = *widths.last().unwrap_or(&200.0);
-    let mut y = top + label(cx, &mut ops, "Order", x, top, ow);
+    let mut y = top + label(cx, &mut ops, c.facts, x, top, ow);
     let face = Ctx::face(Weight::Regular);
     let widest = c.order_info.iter().map(|(k, _)| face.width(k, SMALL)).fold(0.0, f32::max);
     let kw = (widest + 8.0).min(ow * 0.45);
@@ -402,6 +402,9 @@ fn columns(cx: &Ctx<'_>, c: &Content) -> Vec<(Col, f32, f32)> {
         Col::Item => (w * 0.2).clamp(92.0, 112.0),
         Col::Price => 56.0,
         Col::Amount => 62.0,
+        Col::Accepted | Col::Rejected => 52.0,
+        Col::Backordered => 78.0,
+        Col::Quantity => 50.0,
         Col::Description => 0.0,
     };
     let used: f32 = c.columns.iter().map(|c| fixed(*c)).sum();
@@ -473,6 +476,10 @@ fn row(cx: &mut Ctx<'_>, c: &Content, r: &super::content::Row) -> Block {
             }
             Col::Price => cx.para(&mut ops, &r.price, x, top, w, Weight::Regular, BODY, text, Align::Right),
             Col::Amount => cx.para(&mut ops, &r.amount, x, top, w, Weight::Regular, BODY, text, Align::Right),
+            Col::Accepted => cx.para(&mut ops, &r.accepted, x, top, w, Weight::Bold, BODY, text, Align::Right),
+            Col::Backordered => cx.para(&mut ops, &r.backordered, x, top, w, Weight::Regular, BODY, text, Align::Right),
+            Col::Rejected => cx.para(&mut ops, &r.rejected, x, top, w, Weight::Regular, BODY, text, Align::Right),
+            Col::Quantity => cx.para(&mut ops, &r.shipped, x, top - 0.5, w, Weight::Bold, 10.5, text, Align::Right),
         };
         bottom = bottom.max(top + h);
     }
@@ -488,9 +495,9 @@ fn totals(cx: &mut Ctx<'_>, c: &Content) -> Block {
     let vw = 70.0;
     let text = cx.text;
     for (k, v) in &c.totals {
-        let k = match (k, &c.currency) {
-            (&"Total", Some(cur)) => format!("Total ({cur})"),
-            _ => (*k).to_string(),
+        let k = match (k.as_str(), &c.currency) {
+            ("Total", Some(cur)) => format!("Total ({cur})"),
+            _ => k.clone(),
         };
         let hk = cx.para(&mut ops, &k, MARGIN_X, y, w - vw - 8.0, Weight::Regular, BODY, text, Align::Right);
         let hv = cx.para(&mut ops, v, MARGIN_X + w - vw, y, vw - CELL_PAD, Weight::Bold, BODY, text, Align::Right);

@@ -12,10 +12,13 @@
 //! - [`text`], [`font`]: shaping and line breaking with the bundled font;
 //! - [`barcode`]: Code 128 and QR modules;
 //! - [`logo`]: PNG, JPEG and SVG logos, checked once;
-//! - `layout`, `pdf`, [`html`]: the renderers.
+//! - `layout`, `pdf`, [`html`]: the renderers;
+//! - [`documents`]: order confirmations, shipment confirmations and
+//!   invoices for retailers that take PDFs, in the same look and layout.
 
 pub mod barcode;
 pub mod content;
+pub mod documents;
 pub mod font;
 pub mod html;
 mod layout;

@@ -112,6 +112,32 @@ impl Wave {
     }
 }
 
+/// Laid-out content as a PDF of its own (confirmations and invoices), with
+/// the characters the font could not show.
+pub(super) fn document(
+    content: &Content,
+    look: &Look,
+    paper: Paper,
+    title: &str,
+) -> Result<(Vec<u8>, BTreeSet<char>), SlipError> {
+    let settings = SerializeSettings { enable_tagging: false, xmp_metadata: false, ..SerializeSettings::default() };
+    let mut doc = Document::new_with(settings);
+    doc.set_metadata(krilla::metadata::Metadata::new().title(title.to_string()));
+    let laid = layout::lay_out(content, look, paper);
+    let (pw, ph) = laid.page_size;
+    let mut svg = HashMap::new();
+    for ops in &laid.pages {
+        let Some(settings) = PageSettings::from_wh(pw, ph) else { continue };
+        let mut page = doc.start_page_with(settings);
+        let mut surface = page.surface();
+        draw(&mut surface, ops, look, &mut svg);
+        surface.finish();
+        page.finish();
+    }
+    let bytes = doc.finish().map_err(|e| SlipError::Pdf(format!("{e:?}")))?;
+    Ok((bytes, laid.missing))
+}
+
 fn fill(surface: &mut Surface<'_>, c: Rgb) {
     surface.set_fill(Some(Fill {
         paint: rgb::Color::new(c.0, c.1, c.2).into(),

@@ -208,6 +208,11 @@ pub fn invoice(stamp: &Stamp, p: &Parties, order: &PurchaseOrder, inv: &Invoice)
     );
     w.leaf("InvoiceDetailHeaderIndicator", &[], "");
     w.leaf("InvoiceDetailLineIndicator", &[], "");
+    if let Some(t) = &inv.terms {
+        let days = t.net_days.unwrap_or(0).to_string();
+        let pct = t.discount_percent.map(|p| p.to_string()).unwrap_or_else(|| "0".into());
+        w.leaf("InvoiceDetailPaymentTerm", &[("payInNumberOfDays", &days), ("percentageRate", &pct)], "");
+    }
     w.close();
     let currency = inv.currency.as_deref().unwrap_or("USD");
     w.open("InvoiceDetailOrder", &[]);
@@ -233,18 +238,34 @@ pub fn invoice(stamp: &Stamp, p: &Parties, order: &PurchaseOrder, inv: &Invoice)
             w.leaf("Description", &[("xml:lang", "en-US")], d);
         }
         w.close();
-        money(&mut w, "SubtotalAmount", currency, Amount::from_raw(price.raw().saturating_mul(l.quantity)));
+        money(&mut w, "SubtotalAmount", currency, l.amount());
         w.close();
     }
     w.close();
     let total = inv.total();
     w.open("InvoiceDetailSummary", &[]);
-    money(&mut w, "SubtotalAmount", currency, total);
+    money(&mut w, "SubtotalAmount", currency, inv.lines_total());
     w.open("Tax", &[]);
     w.leaf("Money", &[("currency", currency)], "0.00");
     w.leaf("Description", &[("xml:lang", "en-US")], "no tax");
     w.close();
-    money(&mut w, "GrossAmount", currency, total);
+    // Charges: freight as ShippingAmount, the others as SpecialHandlingAmount; allowances as a discount.
+    let cents = |pick: &dyn Fn(&crate::domain::shipment::InvoiceCharge) -> bool| -> i64 {
+        inv.charges.iter().filter(|c| pick(c)).map(crate::domain::shipment::InvoiceCharge::signed_cents).sum()
+    };
+    let special = cents(&|c| c.indicator == "C" && c.code != "D240");
+    let shipping = cents(&|c| c.indicator == "C" && c.code == "D240");
+    let discount = -cents(&|c| c.indicator == "A");
+    if special != 0 {
+        money(&mut w, "SpecialHandlingAmount", currency, Amount::from_cents(special));
+    }
+    if shipping != 0 {
+        money(&mut w, "ShippingAmount", currency, Amount::from_cents(shipping));
+    }
+    money(&mut w, "GrossAmount", currency, Amount::from_cents(inv.lines_total().cents() + special + shipping));
+    if discount != 0 {
+        money(&mut w, "InvoiceDetailDiscount", currency, Amount::from_cents(discount));
+    }
     money(&mut w, "NetAmount", currency, total);
     money(&mut w, "DueAmount", currency, total);
     w.finish()

@@ -417,15 +417,20 @@ fn write_line(b: &mut Builder<'_>, n: usize, l: &ShippedLine, qty_qualifier: &st
     b.seg("QTY", &[vec![qty_qualifier, &q]]);
 }
 
-/// An INVOIC for shipped quantities: BGM 380, lines with QTY+47 (invoiced),
-/// MOA+203 (line amount) and PRI+AAA; MOA+77 (invoice total) and MOA+79
-/// (line total) after UNS.
+/// An INVOIC for shipped quantities: BGM 380, payment terms (FTX+AAB, PAT, PCD),
+/// allowances and charges (ALC with MOA+8), lines with QTY+47 (invoiced),
+/// MOA+203 (line amount, in cents) and PRI+AAA; after UNS MOA+77 (invoice
+/// total), MOA+79 (line total) and MOA+131 (charges less allowances).
 pub fn write_invoic(env: &Envelope, release: &str, inv: &Invoice) -> Result<Vec<u8>, WriteError> {
     let mut b = Builder::new(env);
     let reference = "1";
     b.begin(reference, &message_id("INVOIC", release));
     b.seg("BGM", &[vec!["380"], vec![&inv.number], vec!["9"]]);
     b.seg("DTM", &[vec!["137", &inv.date, "102"]]);
+    if let Some(d) = inv.terms.as_ref().and_then(|t| t.description.as_deref()).filter(|d| !d.trim().is_empty()) {
+        // The terms as the retailer words them (terms of payment, AAB).
+        b.seg("FTX", &[vec!["AAB"], vec![], vec![], vec![d]]);
+    }
     b.seg("RFF", &[vec!["ON", &inv.po_number]]);
     if let Some(p) = &inv.buyer {
         write_nad(&mut b, "BY", p);
@@ -436,10 +441,32 @@ pub fn write_invoic(env: &Envelope, release: &str, inv: &Invoice) -> Result<Vec<
     if let Some(c) = &inv.currency {
         b.seg("CUX", &[vec!["2", c, "4"]]);
     }
+    if let Some(t) = &inv.terms {
+        // Net days after the invoice date (5, 3, D); a discount as PCD+12.
+        let days = t.net_days.map(|d| d.to_string()).unwrap_or_default();
+        let (when, relation, period) = if days.is_empty() { ("", "", "") } else { ("5", "3", "D") };
+        b.seg("PAT", &[vec!["1"], vec![], vec![when, relation, period, &days]]);
+        if let Some(pct) = t.discount_percent {
+            let pct = num(pct);
+            b.seg("PCD", &[vec!["12", &pct]]);
+        }
+    }
+    for c in &inv.charges {
+        // X12 SAC codes with a UN service code of their own; others by description.
+        let service = match c.code.as_str() {
+            "D240" => "FC",
+            "C310" => "DI",
+            _ => "",
+        };
+        let desc = c.description.as_deref().unwrap_or(c.code.as_str());
+        b.seg("ALC", &[vec![&c.indicator], vec![], vec![], vec![], vec![service, "", "", desc]]);
+        let amount = num(c.amount);
+        b.seg("MOA", &[vec!["8", &amount]]);
+    }
     for (i, l) in inv.lines.iter().enumerate() {
         write_line(&mut b, i + 1, l, "47");
         let price = l.unit_price.unwrap_or(Amount::ZERO);
-        let amount = num(Amount::from_raw(price.raw().saturating_mul(l.quantity)));
+        let amount = num(l.amount());
         b.seg("MOA", &[vec!["203", &amount]]);
         let p = num(price);
         b.seg("PRI", &[vec!["AAA", &p]]);
@@ -449,7 +476,12 @@ pub fn write_invoic(env: &Envelope, release: &str, inv: &Invoice) -> Result<Vec<
     b.seg("CNT", &[vec!["2", &lines]]);
     let total = num(inv.total());
     b.seg("MOA", &[vec!["77", &total]]);
-    b.seg("MOA", &[vec!["79", &total]]);
+    let lines_total = num(inv.lines_total());
+    b.seg("MOA", &[vec!["79", &lines_total]]);
+    if !inv.charges.is_empty() {
+        let charges = num(inv.charges_total());
+        b.seg("MOA", &[vec!["131", &charges]]);
+    }
     b.end(reference);
     b.finish()
 }
