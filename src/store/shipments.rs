@@ -375,11 +375,23 @@ pub fn load_full(conn: &mut Conn, shipments: Vec<ShipmentRow>) -> Result<Vec<Ful
             sl_by.entry(line.shipment_id).or_default().push(line);
         }
     }
+    // An order is moved into the last of its shipments, copied into the others.
+    let mut left: HashMap<i64, usize> = HashMap::with_capacity(order_ids.len());
+    for s in &shipments {
+        *left.entry(s.order_id).or_default() += 1;
+    }
     let mut out = Vec::with_capacity(shipments.len());
     for s in shipments {
-        let Some(order) = orders_by.get(&s.order_id).cloned() else { continue };
+        let n = left.get_mut(&s.order_id).expect("counted above");
+        *n -= 1;
+        let (order, order_lines) = if *n == 0 {
+            (orders_by.remove(&s.order_id), lines_by.remove(&s.order_id))
+        } else {
+            (orders_by.get(&s.order_id).cloned(), lines_by.get(&s.order_id).cloned())
+        };
+        let Some(order) = order else { continue };
         out.push(Full {
-            order_lines: lines_by.get(&s.order_id).cloned().unwrap_or_default(),
+            order_lines: order_lines.unwrap_or_default(),
             packages: pk_by.remove(&s.id).unwrap_or_default(),
             lines: sl_by.remove(&s.id).unwrap_or_default(),
             order,
