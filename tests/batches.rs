@@ -225,3 +225,26 @@ fn the_retailers_997_marks_our_documents() {
         assert!(String::from_utf8_lossy(&doctor.stdout).contains("1 rejected by the retailer's 997"), "{doctor:?}");
     }
 }
+
+#[test]
+fn a_missed_window_is_run_as_if_at_its_moment() {
+    for db in common::all_dbs("a_missed_window_is_run_as_if_at_its_moment") {
+        let i = setup(db, PROFILE);
+        i.ok(&["ship", "PO1", "--carrier", "UPSN", "--tracking", "1ZD1"]);
+        let at = ["batch", "run", "--retailer", "acme", "--kind", "asn", "--at", "2026-11-30T13:00:00-05:00"];
+        let asn = i.json(&at);
+        assert_eq!(asn["documents"], 1);
+        assert_eq!(asn["scheduled_for"], 1_796_061_600_000_000_i64, "2026-11-30T18:00:00Z");
+        let s = outbound(&i, ids(&asn)[0]);
+        assert_eq!((of(&s, "ISA")[0][9].as_str(), of(&s, "ISA")[0][10].as_str()), ("261130", "1800"));
+        assert_eq!(of(&s, "GS")[0][4], "20261130");
+        // That moment's batch is made once; the next one finds nothing left.
+        let again = i.run(&[&at[..], &["--json"]].concat());
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("was run for 2026-11-30T18:00:00"), "{again:?}");
+        assert_eq!(i.json(&["batch", "run", "--retailer", "acme", "--kind", "asn"])["documents"], 0);
+        let bad = i.run(&["batch", "run", "--retailer", "acme", "--kind", "asn", "--at", "yesterday"]);
+        assert!(!bad.status.success());
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"), "{bad:?}");
+    }
+}

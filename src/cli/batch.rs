@@ -10,16 +10,21 @@ use std::path::Path;
 
 #[derive(Subcommand, Debug)]
 pub enum BatchCmd {
-    /// Run one batch now: the retailer's shipments not yet notified (asn), shipment lines not yet
-    /// invoiced (invoice), or its inventory feed (inventory). Ship notices and invoices are written in
-    /// the retailer's language: 856/810 (X12), DESADV/INVOIC (EDIFACT), ShipNoticeRequest/
-    /// InvoiceDetailRequest (cXML), or CSV files or PDFs (CSV, `[csv] answers`). The documents are
-    /// queued in the outbox.
+    /// Run one batch now (or, with --at, as if at another moment): the retailer's shipments not
+    /// yet notified (asn), shipment lines not yet invoiced (invoice), or its inventory feed
+    /// (inventory). Ship notices and invoices are written in the retailer's language: 856/810
+    /// (X12), DESADV/INVOIC (EDIFACT), ShipNoticeRequest/InvoiceDetailRequest (cXML), or CSV files
+    /// or PDFs (CSV, `[csv] answers`). The documents are queued in the outbox.
     Run {
         #[arg(long, value_name = "ID")]
         retailer: String,
         #[arg(long, value_parser = ["asn", "invoice", "inventory"])]
         kind: String,
+        /// Run as if at this moment (RFC 3339, e.g. 2026-12-01T18:00:00-05:00), to make up a
+        /// missed window: the batch is recorded as scheduled for it and its documents are dated
+        /// by it. A batch already run for that moment is not run again.
+        #[arg(long, value_name = "TIME", value_parser = parse_at)]
+        at: Option<i64>,
         /// Also deliver the outbox before returning.
         #[arg(long)]
         deliver: bool,
@@ -37,6 +42,13 @@ pub enum BatchCmd {
     },
 }
 
+/// An RFC 3339 moment as a store timestamp (µs since the epoch).
+fn parse_at(s: &str) -> Result<i64, String> {
+    let t: jiff::Timestamp =
+        s.parse().map_err(|e| format!("{s:?} is not an RFC 3339 time such as 2026-12-01T18:00:00Z: {e}"))?;
+    Ok(t.as_microsecond())
+}
+
 fn time(micros: i64) -> String {
     crate::util::rfc3339_micros(micros)
 }
@@ -46,13 +58,16 @@ pub fn run(config: &Path, c: BatchCmd) -> anyhow::Result<i32> {
     let store = super::open(&cfg)?;
     let mut conn = store.conn()?;
     match c {
-        BatchCmd::Run { retailer, kind, deliver, json } => {
+        BatchCmd::Run { retailer, kind, at, deliver, json } => {
             let Some(r) = retailers::get(&mut conn, &retailer)? else {
                 bail!("no retailer {retailer:?} (see `dropgate retailer list`)");
             };
             let p = r.profile()?;
-            let now = now_micros();
+            let now = at.unwrap_or_else(now_micros);
             let Some(o) = batches::run_batch(&mut conn, &p, &kind, now, "manual", now)? else {
+                if at.is_some() {
+                    bail!("a {kind} batch for {retailer} was run for {} already", time(now));
+                }
                 bail!("a {kind} batch for {retailer} was run at this very moment already");
             };
             if deliver {

@@ -703,12 +703,9 @@ fn invoices(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) 
             }
         }
     }
-    let mut expected = 0;
-    let mut marked = 0;
-    for (inv, f) in &billed {
-        expected += f.lines.len();
-        marked += shipments::mark_invoiced(conn, f.shipment.id, &inv.number, run)?;
-    }
+    let expected: usize = billed.iter().map(|(_, f)| f.lines.len()).sum();
+    let marks: Vec<(i64, String)> = billed.iter().map(|(inv, f)| (f.shipment.id, inv.number.clone())).collect();
+    let marked = shipments::mark_invoiced(conn, &p.id, &marks, run)?;
     if marked != expected {
         return Err(StoreError::Conflict(format!(
             "invoicing retailer {}: {marked} shipment lines marked, {expected} expected",

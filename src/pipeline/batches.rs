@@ -21,7 +21,7 @@ use crate::retailer::{FeedMode, Per, Profile};
 use crate::store::batches::{self, KINDS};
 use crate::store::outbox::{self, NewOutboxRow};
 use crate::store::shipments::{self, Full};
-use crate::store::{retailers, stock, with_conn, Conn, Result, StoreError};
+use crate::store::{retailers, stock, Conn, Result, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -361,7 +361,7 @@ fn invoices(conn: &mut Conn, p: &Profile, run: i64, now_s: i64) -> Result<Made> 
     }
     let marks: Vec<(i64, String)> = invs.iter().map(|(inv, _, s)| (*s, inv.number.clone())).collect();
     let expected: usize = full.iter().map(|f| f.lines.len()).sum();
-    let marked = mark_invoiced(conn, &marks, run)?;
+    let marked = shipments::mark_invoiced(conn, &p.id, &marks, run)?;
     if marked != expected {
         return Err(StoreError::Conflict(format!(
             "invoicing retailer {}: {marked} shipment lines marked, {expected} expected",
@@ -377,24 +377,6 @@ fn invoices(conn: &mut Conn, p: &Profile, run: i64, now_s: i64) -> Result<Made> 
         docs.len()
     );
     Ok((docs, i64::try_from(invs.len()).unwrap_or(i64::MAX), detail))
-}
-
-/// Marks shipment lines invoiced, a thousand shipments per statement.
-fn mark_invoiced(conn: &mut Conn, marks: &[(i64, String)], run: i64) -> Result<usize> {
-    use diesel::RunQueryDsl;
-    let mut n = 0;
-    for chunk in marks.chunks(1000) {
-        let values: Vec<String> =
-            chunk.iter().map(|(s, num)| format!("({s}, '{}')", num.replace('\'', "''"))).collect();
-        let sql = format!(
-            "UPDATE shipment_lines SET invoice_number = v.column2, invoice_run = {run} \
-             FROM (VALUES {}) AS v WHERE shipment_lines.shipment_id = v.column1 \
-             AND shipment_lines.invoice_number IS NULL",
-            values.join(", ")
-        );
-        n += with_conn!(conn, c => diesel::sql_query(&sql).execute(c))?;
-    }
-    Ok(n)
 }
 
 fn inventory(conn: &mut Conn, p: &Profile, run: i64, now_s: i64, now: i64) -> Result<Made> {

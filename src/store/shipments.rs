@@ -375,11 +375,23 @@ pub fn load_full(conn: &mut Conn, shipments: Vec<ShipmentRow>) -> Result<Vec<Ful
             sl_by.entry(line.shipment_id).or_default().push(line);
         }
     }
+    // An order is moved into the last of its shipments, copied into the others.
+    let mut left: HashMap<i64, usize> = HashMap::with_capacity(order_ids.len());
+    for s in &shipments {
+        *left.entry(s.order_id).or_default() += 1;
+    }
     let mut out = Vec::with_capacity(shipments.len());
     for s in shipments {
-        let Some(order) = orders_by.get(&s.order_id).cloned() else { continue };
+        let n = left.get_mut(&s.order_id).expect("counted above");
+        *n -= 1;
+        let (order, order_lines) = if *n == 0 {
+            (orders_by.remove(&s.order_id), lines_by.remove(&s.order_id))
+        } else {
+            (orders_by.get(&s.order_id).cloned(), lines_by.get(&s.order_id).cloned())
+        };
+        let Some(order) = order else { continue };
         out.push(Full {
-            order_lines: lines_by.get(&s.order_id).cloned().unwrap_or_default(),
+            order_lines: order_lines.unwrap_or_default(),
             packages: pk_by.remove(&s.id).unwrap_or_default(),
             lines: sl_by.remove(&s.id).unwrap_or_default(),
             order,
@@ -426,14 +438,55 @@ pub fn mark_asn(conn: &mut Conn, ids: &[i64], run: i64) -> Result<()> {
     Ok(())
 }
 
-/// Marks the uninvoiced lines of a shipment as invoiced under `number`;
-/// returns how many lines that was (0: invoiced meanwhile by another run).
-pub fn mark_invoiced(conn: &mut Conn, shipment: i64, number: &str, run: i64) -> Result<usize> {
-    Ok(with_conn!(conn, c => diesel::update(sl::shipment_lines
-            .filter(sl::shipment_id.eq(shipment))
-            .filter(sl::invoice_number.is_null()))
-        .set((sl::invoice_number.eq(Some(number)), sl::invoice_run.eq(Some(run))))
-        .execute(c))?)
+diesel::table! {
+    /// The invoice number of each shipment of an invoice batch, for
+    /// [`mark_invoiced`] (a temporary table, there only while it runs).
+    invoice_marks (shipment_id) {
+        shipment_id -> BigInt,
+        number -> Text,
+    }
+}
+
+/// Marks the uninvoiced lines of the retailer's shipments as invoiced, each
+/// shipment's under its number, in batch run `run`; returns how many lines
+/// that was (a shipment invoiced meanwhile by another run adds none). The
+/// numbers go to a temporary table first, so that one statement marks every
+/// line, in one pass, instead of a statement per chunk of shipments.
+pub fn mark_invoiced(conn: &mut Conn, retailer: &str, marks: &[(i64, String)], run: i64) -> Result<usize> {
+    use diesel::sql_types::Text;
+    if marks.is_empty() {
+        return Ok(0);
+    }
+    let param = match conn.backend() {
+        super::Backend::Sqlite => "?",
+        super::Backend::Postgres => "$1",
+    };
+    let update = format!(
+        "UPDATE shipment_lines SET invoice_number = invoice_marks.number, invoice_run = {run} \
+         FROM invoice_marks WHERE shipment_lines.shipment_id = invoice_marks.shipment_id \
+         AND shipment_lines.retailer_id = {param} AND shipment_lines.invoice_number IS NULL"
+    );
+    // In a transaction of its own when not in one already: the temporary
+    // table goes with it, whatever happens.
+    conn.write(|conn| {
+        with_conn!(conn, c => {
+            diesel::sql_query(
+                "CREATE TEMPORARY TABLE invoice_marks (shipment_id BIGINT PRIMARY KEY NOT NULL, number TEXT NOT NULL)",
+            )
+            .execute(c)?;
+            // Two parameters a row: well within SQLite's and PostgreSQL's limits.
+            for chunk in marks.chunks(5000) {
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(s, n)| (invoice_marks::shipment_id.eq(*s), invoice_marks::number.eq(n)))
+                    .collect();
+                diesel::insert_into(invoice_marks::table).values(&rows).execute(c)?;
+            }
+            let n = diesel::sql_query(&update).bind::<Text, _>(retailer).execute(c)?;
+            diesel::sql_query("DROP TABLE invoice_marks").execute(c)?;
+            Ok(n)
+        })
+    })
 }
 
 /// Shipments of an order (or all of a retailer), newest first.
