@@ -201,6 +201,8 @@ fn large_outbox_documents(db: &common::TestDb) {
         Some((id, outbox::WaitingBytes::Blob { blob, size })) => {
             assert_eq!((id, size), (ids[1], big.len() as u64));
             assert!(blobs::read(&mut conn, blob).unwrap() == big);
+            let first = blobs::chunk(&mut conn, blob, 0).unwrap().unwrap();
+            assert_eq!(first.len(), outbox::READ_CHUNK, "read in chunks of a few SFTP reads each");
         }
         other => panic!("a large document is read from its blob: {other:?}"),
     }

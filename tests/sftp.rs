@@ -333,7 +333,7 @@ fn run(db: common::TestDb) {
     assert_eq!(picked.len(), 1);
     assert_eq!(picked[0]["file_name"], first.as_str());
 
-    // A large document (three chunks, the last one short) is read from the
+    // A large document (in chunks, the last one short) is read from the
     // store a chunk at a time: reads of 100,000 bytes cross the chunks' edges.
     let big: Vec<u8> = (0..2 * dropgate::store::blobs::CHUNK + 123_457).map(|i| (i * 7 % 251) as u8).collect();
     let big_id = {

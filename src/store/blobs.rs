@@ -42,7 +42,13 @@ pub fn complete(conn: &mut Conn, blob: i64) -> Result<()> {
 
 /// Stores bytes held in memory as a complete blob.
 pub fn store(conn: &mut Conn, bytes: &[u8]) -> Result<i64> {
-    if bytes.len() <= CHUNK {
+    store_in_chunks(conn, bytes, CHUNK)
+}
+
+/// Stores bytes held in memory as a complete blob of chunks of `chunk`
+/// bytes (the last one shorter).
+pub fn store_in_chunks(conn: &mut Conn, bytes: &[u8], chunk: usize) -> Result<i64> {
+    if bytes.len() <= chunk {
         let now = now_micros();
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         let blob: i64 = with_conn!(conn, c => diesel::insert_into(b::blobs)
@@ -55,8 +61,8 @@ pub fn store(conn: &mut Conn, bytes: &[u8]) -> Result<i64> {
         return Ok(blob);
     }
     let blob = create(conn)?;
-    for (seq, chunk) in bytes.chunks(CHUNK).enumerate() {
-        append(conn, blob, i32::try_from(seq).unwrap_or(i32::MAX), chunk)?;
+    for (seq, part) in bytes.chunks(chunk.max(1)).enumerate() {
+        append(conn, blob, i32::try_from(seq).unwrap_or(i32::MAX), part)?;
     }
     complete(conn, blob)?;
     Ok(blob)

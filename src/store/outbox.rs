@@ -38,6 +38,9 @@ pub struct OutboxRow {
 
 /// Documents larger than this keep their bytes in a blob.
 pub const INLINE_MAX: usize = super::blobs::CHUNK;
+/// The chunks of an outbound document's blob: a few SFTP reads each, so a
+/// download holds little at a time.
+pub const READ_CHUNK: usize = 256 * 1024;
 
 /// Fills in the bytes of rows whose document lives in a blob.
 fn with_bytes(conn: &mut Conn, mut rows: Vec<OutboxRow>) -> Result<Vec<OutboxRow>> {
@@ -145,7 +148,7 @@ pub enum WaitingBytes {
     /// Small: here they are.
     Inline(Vec<u8>),
     /// Large: in this blob, of this size, to be read chunk by chunk
-    /// ([`super::blobs::chunk`], [`super::blobs::CHUNK`] bytes each).
+    /// ([`super::blobs::chunk`]; every chunk but the last as long as the first).
     Blob { blob: i64, size: u64 },
 }
 
@@ -355,7 +358,7 @@ pub fn enqueue_many(conn: &mut Conn, rows: &[NewOutboxRow]) -> Result<Vec<i64>> 
         let mut stored = Vec::with_capacity(chunk.len());
         for r in chunk {
             let large = r.payload.len() > INLINE_MAX;
-            let blob_id = if large { Some(super::blobs::store(conn, &r.payload)?) } else { None };
+            let blob_id = if large { Some(super::blobs::store_in_chunks(conn, &r.payload, READ_CHUNK)?) } else { None };
             stored.push(Stored {
                 retailer_id: &r.retailer_id,
                 document_id: r.document_id,

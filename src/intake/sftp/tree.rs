@@ -72,18 +72,34 @@ impl Source {
 type Fetch = tokio::task::JoinHandle<crate::store::Result<Option<Vec<u8>>>>;
 
 /// Reads a blob in order: the chunk being read is held, and the one after
-/// it is already on its way.
+/// it is already on its way. Every chunk but the last is as long as the
+/// first.
 struct BlobReader {
     store: crate::store::Store,
     blob: i64,
     size: u64,
+    /// The chunks' length, once the first is read.
+    chunk_len: Option<u64>,
     current: Option<(u64, bytes::Bytes)>,
     next: Option<(u64, Fetch)>,
 }
 
-const CHUNK: u64 = blobs::CHUNK as u64;
-
 impl BlobReader {
+    fn new(store: crate::store::Store, blob: i64, size: u64) -> BlobReader {
+        let mut r = BlobReader { store, blob, size, chunk_len: None, current: None, next: None };
+        r.next = Some((0, r.fetch(0)));
+        r
+    }
+
+    /// The chunks' length (the first chunk is read for it).
+    async fn chunk_len(&mut self) -> Reply<u64> {
+        if let Some(n) = self.chunk_len {
+            return Ok(n);
+        }
+        let first = self.chunk(0).await?;
+        Ok(self.chunk_len.unwrap_or(first.len() as u64))
+    }
+
     fn fetch(&self, n: u64) -> Fetch {
         let (store, blob) = (self.store.clone(), self.blob);
         tokio::task::spawn_blocking(move || {
@@ -123,8 +139,9 @@ impl BlobReader {
                 return Err(failure("the server could not complete the request; try again"));
             }
         };
-        let expected = CHUNK.min(self.size.saturating_sub(n * CHUNK));
-        if got.len() as u64 != expected {
+        let chunk_len = self.chunk_len.unwrap_or(got.len() as u64);
+        let expected = chunk_len.min(self.size.saturating_sub(n * chunk_len));
+        if got.len() as u64 != expected || chunk_len == 0 {
             tracing::error!(
                 blob = self.blob,
                 chunk = n,
@@ -134,9 +151,10 @@ impl BlobReader {
             );
             return Err(failure("the file cannot be read; try again later"));
         }
+        self.chunk_len = Some(chunk_len);
         let bytes = bytes::Bytes::from(got);
         self.current = Some((n, bytes.clone()));
-        if (n + 1) * CHUNK < self.size {
+        if (n + 1) * chunk_len < self.size {
             self.next = Some((n + 1, self.fetch(n + 1)));
         }
         Ok(bytes)
@@ -506,15 +524,16 @@ impl Tree {
                 Ok(vec![bytes.slice(a..b)])
             }
             Source::Blob(reader) => {
+                let len = reader.chunk_len().await?;
                 let mut parts = Vec::with_capacity(2);
                 let mut at = offset;
                 while at < end {
-                    let n = at / CHUNK;
+                    let n = at / len;
                     let chunk = reader.chunk(n).await?;
-                    let from = usize::try_from(at - n * CHUNK).unwrap_or(usize::MAX);
-                    let to = usize::try_from(end.min((n + 1) * CHUNK) - n * CHUNK).unwrap_or(usize::MAX);
+                    let from = usize::try_from(at - n * len).unwrap_or(usize::MAX);
+                    let to = usize::try_from(end.min((n + 1) * len) - n * len).unwrap_or(usize::MAX);
                     parts.push(chunk.slice(from..to));
-                    at = (n + 1) * CHUNK;
+                    at = (n + 1) * len;
                 }
                 Ok(parts)
             }
@@ -699,13 +718,9 @@ impl russh_sftp::server::Handler for Tree {
                 let source = match row {
                     None => return Err(no_such_file()),
                     Some((_, outbox::WaitingBytes::Inline(bytes))) => Source::Memory(bytes.into()),
-                    Some((_, outbox::WaitingBytes::Blob { blob, size })) => Source::Blob(Box::new(BlobReader {
-                        store: self.shared.store.clone(),
-                        blob,
-                        size,
-                        current: None,
-                        next: None,
-                    })),
+                    Some((_, outbox::WaitingBytes::Blob { blob, size })) => {
+                        Source::Blob(Box::new(BlobReader::new(self.shared.store.clone(), blob, size)))
+                    }
                 };
                 Open::Download { name, source, mtime: now_secs(), sent: 0 }
             }
