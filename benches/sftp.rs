@@ -351,7 +351,7 @@ fn main() {
          client OpenSSH sftp"
     );
     if std::env::var_os("SFTP_BENCH_HOLD").is_some() {
-        // For profiling by hand: both servers stay up until the process is stopped.
+        // For profiling by hand: both servers stay up until Ctrl-C (SIGINT).
         for p in [&dropgate, &openssh] {
             println!(
                 "{}: sftp -P {} -c {cipher} -o KexAlgorithms=curve25519-sha256 -o StrictHostKeyChecking=no -o \
@@ -363,9 +363,10 @@ fn main() {
                 p.download_path
             );
         }
-        loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        }
+        println!("Ctrl-C stops them.");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let _ = rt.block_on(tokio::signal::ctrl_c());
+        return;
     }
     let only = std::env::var("SFTP_BENCH_ONLY").unwrap_or_default();
     let mut rows: Vec<(&str, f64, f64, &str)> = Vec::new();
