@@ -194,11 +194,9 @@ impl Intake<'_> {
     }
 
     fn move_and_settle(&self, client: &mut Client, conn: &mut Conn, done: &[(u32, Handled)]) -> anyhow::Result<()> {
-        let (processed, rejected): (Vec<&(u32, Handled)>, Vec<&(u32, Handled)>) =
-            done.iter().partition(|(_, h)| h.state == PROCESSED);
-        let uids = |v: &[&(u32, Handled)]| v.iter().map(|(u, _)| *u).collect::<Vec<u32>>();
-        client.move_to(&uids(&processed), &self.mail.processed_folder)?;
-        client.move_to(&uids(&rejected), &self.mail.rejected_folder)?;
+        let uids = |state: &str| done.iter().filter(|(_, h)| h.state == state).map(|(u, _)| *u).collect::<Vec<u32>>();
+        client.move_to(&uids(PROCESSED), &self.mail.processed_folder)?;
+        client.move_to(&uids(REJECTED), &self.mail.rejected_folder)?;
         conn.write(|c| {
             for (_, h) in done {
                 mail::moved(c, h.mail_id)?;
