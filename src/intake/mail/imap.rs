@@ -405,6 +405,8 @@ pub struct Client {
     max: usize,
     timeout: Duration,
     pub capabilities: HashSet<String>,
+    /// New messages were announced (`* N EXISTS`) since this was last cleared.
+    pub changed: bool,
 }
 
 impl Client {
@@ -429,8 +431,15 @@ impl Client {
         })?;
         stream.set_nodelay(true)?;
         stream.set_write_timeout(Some(timeout))?;
-        let mut c =
-            Client { stream, buf: Vec::new(), next_tag: 1, max: max_response, timeout, capabilities: HashSet::new() };
+        let mut c = Client {
+            stream,
+            buf: Vec::new(),
+            next_tag: 1,
+            max: max_response,
+            timeout,
+            capabilities: HashSet::new(),
+            changed: false,
+        };
         let deadline = Instant::now() + timeout;
         match c.read(deadline)? {
             Some(Response::Status { status: Status::Ok | Status::Preauth, code, .. }) => {
@@ -550,6 +559,7 @@ impl Client {
                 Response::Status { status: Status::Bye, text, .. } if name != "LOGOUT" => {
                     return Err(ImapError::Bye(text))
                 }
+                Response::Data { kind, .. } if kind == "EXISTS" => self.changed = true,
                 Response::Data { kind, values, .. } if kind == "CAPABILITY" => {
                     self.capabilities = values
                         .iter()

@@ -116,6 +116,7 @@ impl Intake<'_> {
         let is_stopped = || stop.load(Ordering::SeqCst);
         loop {
             let mut conn = store.conn()?;
+            client.changed = false;
             let handled = self.take_all(&mut client, &mut conn, &is_stopped)?;
             drop(conn);
             if handled.iter().any(|h| !h.again && h.state == PROCESSED) {
@@ -124,6 +125,10 @@ impl Intake<'_> {
             if is_stopped() {
                 client.logout();
                 return Ok(());
+            }
+            if client.changed {
+                // Mail arrived while the folder was being read: read it again now.
+                continue;
             }
             let wait = Duration::from_secs(self.mail.poll_secs.clamp(1, 1500));
             if self.mail.idle && client.has("IDLE") {
