@@ -561,3 +561,41 @@ impl Config {
         url.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(extra: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("dropgate.toml");
+        std::fs::write(
+            &p,
+            format!("[company]\nname = \"W\"\n[database]\nurl = \"sqlite://x.db\"\n[mail]\nhost = \"127.0.0.1\"\nuser = \"orders\"\n{extra}"),
+        )
+        .unwrap();
+        Config::load(&p)
+    }
+
+    #[test]
+    fn mail_settings_have_defaults_and_clear_errors() {
+        let c = mail("tls = \"none\"\npassword = \"s\"\n").unwrap();
+        let m = c.mail.unwrap();
+        assert_eq!((m.port(), m.folder.as_str(), m.processed_folder.as_str()), (143, "INBOX", "Processed"));
+        assert_eq!((m.rejected_folder.as_str(), m.idle), ("Rejected", true));
+        assert_eq!(MailTls::default(), MailTls::Tls);
+        for (extra, why) in [
+            ("tls = \"none\"\n", "password or password_file"),
+            ("tls = \"none\"\npassword = \"s\"\npassword_file = \"p\"\n", "not both"),
+            ("password = \"s\"\n", "tls = \"none\""),
+            ("tls = \"none\"\npassword = \"s\"\nprocessed_folder = \"INBOX\"\n", "must differ"),
+            ("tls = \"none\"\npassword = \"s\"\nrejected_folder = \"a\\\"b\"\n", "printable ASCII"),
+            ("tls = \"none\"\npassword = \"s\"\npoll_secs = 0\n", "poll_secs"),
+            ("tls = \"sometimes\"\npassword = \"s\"\n", "sometimes"),
+            ("tls = \"none\"\npassword = \"s\"\nfoldr = \"x\"\n", "foldr"),
+        ] {
+            let e = format!("{:#}", mail(extra).unwrap_err());
+            assert!(e.contains(why), "{extra}: {e}");
+        }
+    }
+}
