@@ -254,3 +254,33 @@ fn a_broken_attachment_is_quarantined_and_the_message_processed() {
     assert_eq!(rows[0]["state"], "processed");
     assert!(rows[0]["reason"].as_str().unwrap().contains("broken.edi"));
 }
+
+#[test]
+fn without_move_or_idle_messages_are_copied_expunged_and_polled() {
+    // A server that offers neither MOVE nor IDLE.
+    let dc = Dovecot::start_with("imap_capability = IMAP4rev1 LITERAL+ UIDPLUS\n");
+    let i = install(&dc, "required");
+    let log = i.path().join("serve.log");
+    let s = Serve(
+        i.cmd()
+            .arg("serve")
+            .env("RUST_LOG", "dropgate=info")
+            .stderr(std::fs::File::create(&log).unwrap())
+            .stdout(std::fs::File::create(i.path().join("serve.out")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let order = po(601, "PO-P1");
+    let att: &[(&str, &str, &[u8])] = &[("po.edi", "application/EDI-X12", &order)];
+    dc.deliver("1.p1", &signed(&message("orders@shop.example", "p1@shop.example", att), "test", "shop.example"));
+    dc.deliver("2.p2", &message("nobody@elsewhere.example", "p2@elsewhere.example", att));
+    dc.wait_for("Processed", 1, WAIT);
+    dc.wait_for("Rejected", 1, WAIT);
+    assert!(s.stop().success());
+    assert_eq!(orders(&i).len(), 1);
+    assert!(dc.folder("").is_empty(), "copied, then expunged from the INBOX");
+    assert!(mail_rows(&i).iter().all(|r| r["moved_at"].is_string()));
+    let log = std::fs::read_to_string(&log).unwrap() + &std::fs::read_to_string(i.path().join("serve.out")).unwrap();
+    assert!(log.contains("COPY + EXPUNGE") && log.contains("idle=false"), "{log}");
+}

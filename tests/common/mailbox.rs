@@ -28,6 +28,11 @@ fn id(flag: &str) -> String {
 
 impl Dovecot {
     pub fn start() -> Dovecot {
+        Dovecot::start_with("")
+    }
+
+    /// With extra lines of dovecot configuration.
+    pub fn start_with(extra: &str) -> Dovecot {
         assert!(
             Path::new("/usr/sbin/dovecot").exists(),
             "dovecot is not installed: tools/test installs Debian's dovecot-imapd"
@@ -69,7 +74,7 @@ impl Dovecot {
              userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={d}/home/%u\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  \
              inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
-             service anvil {{\n  chroot =\n}}\nservice imap {{\n  process_limit = 16\n}}\n",
+             service anvil {{\n  chroot =\n}}\nservice imap {{\n  process_limit = 16\n}}\n{extra}",
             d = d.display()
         );
         std::fs::write(d.join("dovecot.conf"), conf).unwrap();
