@@ -11,7 +11,11 @@ use std::time::Duration;
 const WAIT: Duration = Duration::from_secs(60);
 
 fn install(dc: &Dovecot, dkim: &str) -> Install {
-    let i = Install::new(common::sqlite_db());
+    install_on(dc, dkim, common::sqlite_db())
+}
+
+fn install_on(dc: &Dovecot, dkim: &str, db: common::TestDb) -> Install {
+    let i = Install::new(db);
     let cfg = std::fs::read_to_string(i.config()).unwrap();
     std::fs::write(i.config(), format!("{cfg}{}", dc.config(""))).unwrap();
     let profile = format!(
@@ -67,8 +71,14 @@ fn serve(i: &Install) -> Serve {
 
 #[test]
 fn signed_orders_are_taken_answered_and_moved() {
+    for db in common::all_dbs("imap") {
+        signed_orders_on(db);
+    }
+}
+
+fn signed_orders_on(db: common::TestDb) {
     let dc = Dovecot::start();
-    let i = install(&dc, "required");
+    let i = install_on(&dc, "required", db);
     let po1 = po(101, "PO-M1");
     let po2 = po(102, "PO-M2");
     let m = signed(
