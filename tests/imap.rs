@@ -116,6 +116,11 @@ fn signed_orders_on(db: common::TestDb) {
     let raw =
         i.cmd().args(["documents", "show", "--mail", &rows[0]["id"].to_string(), "--raw"]).output().unwrap().stdout;
     assert_eq!(raw, crlf(&m), "the message as the server gave it (IMAP line ends are CRLF)");
+    // doctor reaches the mailbox and counts what it brought.
+    let out = i.run(&["doctor", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["mail"]["messages"], 1, "{v}");
+    assert_eq!(v["mail"]["problems"].as_array().unwrap().len(), 0, "{v}");
 }
 
 #[test]

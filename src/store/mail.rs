@@ -144,3 +144,11 @@ pub fn bytes(conn: &mut Conn, row: &MailRow) -> Result<Option<Vec<u8>>> {
         None => Ok(None),
     }
 }
+
+/// Counts of messages per state.
+pub fn counts(conn: &mut Conn) -> Result<Vec<(String, i64)>> {
+    Ok(with_conn!(conn, c => m::mail_messages
+        .group_by(m::state)
+        .select((m::state, diesel::dsl::count_star()))
+        .load(c))?)
+}
