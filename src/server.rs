@@ -106,7 +106,8 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
             let (cfg, store, stop, deliver_tx) = (cfg.clone(), store.clone(), stop.clone(), deliver_tx.clone());
             Some(std::thread::Builder::new().name("mail".into()).spawn(move || {
                 let Some(m) = cfg.mail.as_ref() else { return };
-                let intake = crate::intake::mail::Intake { cfg: &cfg, mail: m, keys: &*keys };
+                let intake =
+                    crate::intake::mail::Intake { cfg: &cfg, mail: m, keys: &*keys, failures: Default::default() };
                 intake.run(&store, &stop, &|| {
                     let _ = deliver_tx.send(());
                 });

@@ -31,7 +31,7 @@ use crate::retailer::{DkimPolicy, MailSenders};
 use crate::store::documents::{self, Arrival, Body};
 use crate::store::mail::{self, NewMail, PROCESSED, REJECTED};
 use crate::store::{retailers, Conn, Store};
-use imap::Client;
+use imap::{Client, ImapError};
 use keys::KeyResolver;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -70,7 +70,14 @@ pub struct Intake<'a> {
     pub cfg: &'a Config,
     pub mail: &'a Mail,
     pub keys: &'a dyn KeyResolver,
+    /// Messages whose fetch broke the connection, and how often: after
+    /// [`MAX_FETCH_FAILURES`] one is moved to the rejected folder unfetched,
+    /// so that it cannot hold up the rest of the mailbox.
+    pub failures: std::sync::Mutex<std::collections::HashMap<u32, u32>>,
 }
+
+/// Fetches of one message that may fail (each one ends the connection) before it is set aside.
+pub const MAX_FETCH_FAILURES: u32 = 3;
 
 impl Intake<'_> {
     /// Reads the mailbox until `stop` turns true: connects (again after a
@@ -166,14 +173,30 @@ impl Intake<'_> {
                 if stop() {
                     break;
                 }
+                let failed = self.failures.lock().map(|f| f.get(&uid).copied().unwrap_or(0)).unwrap_or(0);
                 let h = if size > self.mail.max_message_bytes {
-                    self.too_large(conn, uid, size)
+                    let why =
+                        format!("{size} bytes is larger than mail.max_message_bytes ({})", self.mail.max_message_bytes);
+                    self.unfetched(conn, uid, size, &why)
+                } else if failed >= MAX_FETCH_FAILURES {
+                    let why = format!("the server's answer to its fetch could not be read {failed} times");
+                    self.unfetched(conn, uid, size, &why)
                 } else {
-                    match client.fetch(uid)? {
-                        Some(f) => self.handle(conn, &senders, uid, &f.bytes),
-                        None => {
+                    match client.fetch(uid) {
+                        Ok(Some(f)) => self.handle(conn, &senders, uid, &f.bytes),
+                        Ok(None) => {
                             tracing::warn!(uid, "mailbox: message not fetched (removed meanwhile?)");
                             continue;
+                        }
+                        Err(e) => {
+                            if let ImapError::Protocol(_) = e {
+                                if let Ok(mut f) = self.failures.lock() {
+                                    *f.entry(uid).or_default() += 1;
+                                }
+                            }
+                            // The connection is not to be trusted any more: what was handled
+                            // is recognised and moved on the next one.
+                            return Err(anyhow::Error::new(e).context(format!("fetching message UID {uid}")));
                         }
                     }
                 };
@@ -217,16 +240,15 @@ impl Intake<'_> {
         Ok(())
     }
 
-    fn too_large(&self, conn: &mut Conn, uid: u32, size: u64) -> anyhow::Result<Handled> {
+    /// A message set aside without being fetched: recorded with the reason,
+    /// moved whole to the rejected folder.
+    fn unfetched(&self, conn: &mut Conn, uid: u32, size: u64, why: &str) -> anyhow::Result<Handled> {
         let key = format!("unfetched:{}@{}/{}/{uid}/{size}", self.mail.user, self.mail.host, self.mail.folder);
         if let Some(row) = mail::find(conn, &key)? {
             return Ok(again(row));
         }
-        let reason = format!(
-            "message UID {uid}: {size} bytes is larger than mail.max_message_bytes ({}); not fetched, \
-             left whole in the {} folder",
-            self.mail.max_message_bytes, self.mail.rejected_folder
-        );
+        let reason =
+            format!("message UID {uid}: {why}; not fetched, left whole in the {} folder", self.mail.rejected_folder);
         tracing::warn!(uid, "mailbox: {reason}");
         let id = mail::record(
             conn,
