@@ -30,7 +30,7 @@ use crate::pipeline::Summary;
 use crate::retailer::{DkimPolicy, MailSenders};
 use crate::store::documents::{self, Arrival, Body};
 use crate::store::mail::{self, NewMail, PROCESSED, REJECTED};
-use crate::store::{retailers, Conn, Store};
+use crate::store::{retailers, Conn, Store, StoreError};
 use imap::{Client, ImapError};
 use keys::KeyResolver;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -399,44 +399,55 @@ impl Intake<'_> {
             return reject(conn, Some(retailer), format!("{label} from {from}: no attachment dropgate reads"));
         }
         let source = format!("mail:{retailer}");
-        let mut docs = Vec::new();
-        let mut summary = Summary::default();
-        for p in &parts {
-            let arrival = Arrival {
-                source: &source,
-                name: &p.name,
-                retailer: Some(retailer),
-                body: Body::Bytes(&p.bytes),
-                settled: false,
-            };
-            if let Some(problem) = &p.problem {
-                let reason = format!("{label}, {problem}");
-                let id = quarantine(conn, arrival, retailer, &reason)?;
-                docs.push(id);
-                summary.documents += 1;
-                summary.quarantined += 1;
-                summary.problems.push(reason);
-                continue;
+        // Its documents and its record, in one transaction (one wait for the disk).
+        let take = |conn: &mut Conn| -> crate::store::Result<(Vec<i64>, Summary, i64)> {
+            let mut docs = Vec::new();
+            let mut summary = Summary::default();
+            for p in &parts {
+                let arrival = Arrival {
+                    source: &source,
+                    name: &p.name,
+                    retailer: Some(retailer),
+                    body: Body::Bytes(&p.bytes),
+                    settled: false,
+                };
+                if let Some(problem) = &p.problem {
+                    let reason = format!("{label}, {problem}");
+                    docs.push(quarantine(conn, arrival, retailer, &reason)?);
+                    summary.documents += 1;
+                    summary.quarantined += 1;
+                    summary.problems.push(reason);
+                    continue;
+                }
+                let (received, s) = crate::pipeline::ingest(conn, arrival)?;
+                docs.push(received.document());
+                summary.add(&s);
             }
-            let (received, s) = crate::pipeline::ingest(conn, arrival)?;
-            docs.push(received.document());
-            summary.add(&s);
-        }
-        let id = mail::record(
-            conn,
-            &NewMail {
-                sha256: &sha,
-                message_id: &message_id,
-                sender: &from,
-                subject: &subject,
-                retailer: Some(retailer),
-                bytes: Some(bytes),
-                size,
-                state: PROCESSED,
-                reason: (!summary.problems.is_empty()).then(|| summary.problems.join("; ")).as_deref(),
-                documents: &docs,
-            },
-        )?;
+            let id = mail::record(
+                conn,
+                &NewMail {
+                    sha256: &sha,
+                    message_id: &message_id,
+                    sender: &from,
+                    subject: &subject,
+                    retailer: Some(retailer),
+                    bytes: Some(bytes),
+                    size,
+                    state: PROCESSED,
+                    reason: (!summary.problems.is_empty()).then(|| summary.problems.join("; ")).as_deref(),
+                    documents: &docs,
+                },
+            )?;
+            Ok((docs, summary, id))
+        };
+        let (docs, summary, id) = match conn.write(take) {
+            Ok(t) => t,
+            // A document that cannot be processed now: taken one transaction
+            // at a time instead, so that its arrival is kept and it waits in
+            // the ledger to be processed again.
+            Err(StoreError::ProcessingFailed { .. }) => take(conn)?,
+            Err(e) => return Err(e.into()),
+        };
         tracing::info!(
             uid,
             retailer,
@@ -471,8 +482,8 @@ fn again(row: mail::MailRow) -> Handled {
 }
 
 /// Records a part that cannot be decoded as a quarantined document.
-fn quarantine(conn: &mut Conn, arrival: Arrival<'_>, retailer: &str, reason: &str) -> anyhow::Result<i64> {
-    Ok(conn.write(|c| {
+fn quarantine(conn: &mut Conn, arrival: Arrival<'_>, retailer: &str, reason: &str) -> crate::store::Result<i64> {
+    conn.write(|c| {
         let received = documents::receive(c, arrival)?;
         let id = received.document();
         if let Some(d) = documents::meta(c, id)? {
@@ -482,7 +493,7 @@ fn quarantine(conn: &mut Conn, arrival: Arrival<'_>, retailer: &str, reason: &st
             }
         }
         Ok(id)
-    })?)
+    })
 }
 
 /// The retailers that take mail, with their senders.
