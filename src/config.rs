@@ -29,6 +29,9 @@ pub struct Config {
     pub smtp: Option<Smtp>,
     #[serde(default)]
     pub http: Http,
+    /// The orders mailbox `serve` reads (IMAP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<Mail>,
     /// Where dropgate keeps its own files (relative to the config file).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
@@ -177,6 +180,149 @@ fn default_smtp_port() -> u16 {
 }
 fn default_smtp_timeout() -> u64 {
     30
+}
+
+/// How the IMAP connection is protected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTls {
+    /// Plain IMAP: only for a server on this machine or a trusted network.
+    None,
+    /// Plain IMAP upgraded with STARTTLS before the login.
+    Starttls,
+    /// TLS from the first byte (IMAPS, port 993).
+    #[default]
+    Tls,
+}
+
+/// The orders mailbox: `serve` reads it over IMAP, takes the attachments of
+/// each message from a known retailer, and moves the message to
+/// `processed_folder` once its documents are committed (or to
+/// `rejected_folder`, with the reason recorded).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    pub host: String,
+    /// Default: 993 with `tls = "tls"`, else 143.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: MailTls,
+    pub user: String,
+    /// The password, or `password_file` (relative to this file) holding it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The folder orders arrive in.
+    #[serde(default = "default_mail_folder")]
+    pub folder: String,
+    /// Where a message goes once its documents are in the ledger.
+    #[serde(default = "default_processed_folder")]
+    pub processed_folder: String,
+    /// Where a message from an unknown or unauthenticated sender goes.
+    #[serde(default = "default_rejected_folder")]
+    pub rejected_folder: String,
+    /// How often the folder is looked at when the server offers no IDLE (or `idle = false`).
+    #[serde(default = "default_mail_poll_secs")]
+    pub poll_secs: u64,
+    /// Wait for new mail with IMAP IDLE when the server offers it.
+    #[serde(default = "default_true")]
+    pub idle: bool,
+    /// Larger messages are not fetched: moved to `rejected_folder` with the reason.
+    #[serde(default = "default_mail_max_bytes")]
+    pub max_message_bytes: u64,
+    /// A network read or write that takes longer fails (and the connection is made again).
+    #[serde(default = "default_mail_timeout")]
+    pub timeout_secs: u64,
+    /// DKIM public keys kept in a file instead of looked up in DNS (TOML:
+    /// `"selector._domainkey.domain" = "v=DKIM1; k=rsa; p=…"`), relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dkim_keys: Option<PathBuf>,
+}
+
+fn default_mail_folder() -> String {
+    "INBOX".into()
+}
+fn default_processed_folder() -> String {
+    "Processed".into()
+}
+fn default_rejected_folder() -> String {
+    "Rejected".into()
+}
+fn default_mail_poll_secs() -> u64 {
+    60
+}
+fn default_mail_max_bytes() -> u64 {
+    32 << 20
+}
+fn default_mail_timeout() -> u64 {
+    60
+}
+
+impl Mail {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(if self.tls == MailTls::Tls { 993 } else { 143 })
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.host.trim().is_empty() {
+            bail!("mail.host must name the IMAP server");
+        }
+        if self.user.trim().is_empty() {
+            bail!("mail.user must not be empty");
+        }
+        match (&self.password, &self.password_file) {
+            (Some(_), Some(_)) => bail!("mail.password and mail.password_file: give one, not both"),
+            (None, None) => bail!("mail needs password or password_file"),
+            _ => {}
+        }
+        for (what, v) in [
+            ("folder", &self.folder),
+            ("processed_folder", &self.processed_folder),
+            ("rejected_folder", &self.rejected_folder),
+        ] {
+            if v.is_empty() || v.len() > 200 || !v.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+            {
+                bail!("mail.{what} {v:?} must be 1 to 200 printable ASCII characters without '\"' or '\\'");
+            }
+        }
+        if self.processed_folder == self.folder || self.rejected_folder == self.folder {
+            bail!("mail.processed_folder and mail.rejected_folder must differ from mail.folder ({:?})", self.folder);
+        }
+        if self.poll_secs == 0 {
+            bail!("mail.poll_secs must be at least 1");
+        }
+        if self.max_message_bytes < 1024 {
+            bail!("mail.max_message_bytes must be at least 1024");
+        }
+        if self.tls != MailTls::None {
+            bail!(
+                "mail.tls = \"{}\" is not available in this build: use an IMAP server on this machine or a \
+                 trusted network with tls = \"none\" (or a local TLS tunnel such as stunnel)",
+                if self.tls == MailTls::Tls { "tls" } else { "starttls" }
+            );
+        }
+        Ok(())
+    }
+
+    /// The password, read from `password_file` when that is how it is given.
+    pub fn password(&self, cfg: &Config) -> anyhow::Result<String> {
+        if let Some(p) = &self.password {
+            return Ok(p.clone());
+        }
+        let Some(f) = &self.password_file else { bail!("mail needs password or password_file") };
+        let path = cfg.resolve(f);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read mail.password_file {}", path.display()))?;
+        let p = text.trim_end_matches(['\r', '\n']).to_string();
+        if p.is_empty() {
+            bail!("mail.password_file {} is empty", path.display());
+        }
+        Ok(p)
+    }
 }
 
 /// Scheduled batches (`[schedule]` of each retailer's profile).
@@ -351,6 +497,7 @@ impl Config {
             batches: Batches::default(),
             smtp: None,
             http: Http::default(),
+            mail: None,
             data_dir: default_data_dir(),
             base_dir: PathBuf::from("."),
         }
@@ -369,6 +516,9 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("."));
         if cfg.company.name.trim().is_empty() {
             bail!("{}: company.name must not be empty", path.display());
+        }
+        if let Some(m) = &cfg.mail {
+            m.validate().with_context(|| format!("{}: invalid [mail]", path.display()))?;
         }
         Ok(cfg)
     }
@@ -409,5 +559,43 @@ impl Config {
             }
         }
         url.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(extra: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("dropgate.toml");
+        std::fs::write(
+            &p,
+            format!("[company]\nname = \"W\"\n[database]\nurl = \"sqlite://x.db\"\n[mail]\nhost = \"127.0.0.1\"\nuser = \"orders\"\n{extra}"),
+        )
+        .unwrap();
+        Config::load(&p)
+    }
+
+    #[test]
+    fn mail_settings_have_defaults_and_clear_errors() {
+        let c = mail("tls = \"none\"\npassword = \"s\"\n").unwrap();
+        let m = c.mail.unwrap();
+        assert_eq!((m.port(), m.folder.as_str(), m.processed_folder.as_str()), (143, "INBOX", "Processed"));
+        assert_eq!((m.rejected_folder.as_str(), m.idle), ("Rejected", true));
+        assert_eq!(MailTls::default(), MailTls::Tls);
+        for (extra, why) in [
+            ("tls = \"none\"\n", "password or password_file"),
+            ("tls = \"none\"\npassword = \"s\"\npassword_file = \"p\"\n", "not both"),
+            ("password = \"s\"\n", "tls = \"none\""),
+            ("tls = \"none\"\npassword = \"s\"\nprocessed_folder = \"INBOX\"\n", "must differ"),
+            ("tls = \"none\"\npassword = \"s\"\nrejected_folder = \"a\\\"b\"\n", "printable ASCII"),
+            ("tls = \"none\"\npassword = \"s\"\npoll_secs = 0\n", "poll_secs"),
+            ("tls = \"sometimes\"\npassword = \"s\"\n", "sometimes"),
+            ("tls = \"none\"\npassword = \"s\"\nfoldr = \"x\"\n", "foldr"),
+        ] {
+            let e = format!("{:#}", mail(extra).unwrap_err());
+            assert!(e.contains(why), "{extra}: {e}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! - [`domain`]: pure types and decisions (orders, stock policy);
 //! - [`formats`]: pure bytes ⇄ domain conversions (X12 today);
 //! - [`slip`]: pure layout of packing slips, (slip, brand) → PDF or HTML;
+//! - [`intake`]: the doors (folders, SFTP, the orders mailbox, `POST /cxml`), each ending in the ledger;
 //! - [`store`]: the database; [`pipeline`]: the stages; [`cli`]: the commands.
 
 pub mod cli;

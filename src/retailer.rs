@@ -36,6 +36,9 @@ pub struct Profile {
     pub outbound: Outbound,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sftp: Option<SftpAccount>,
+    /// Who may e-mail orders for the retailer to the orders mailbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<MailSenders>,
     /// How the retailer's packing slips look (and whether it takes any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<Brand>,
@@ -387,6 +390,72 @@ impl SftpAccount {
     }
 }
 
+/// The retailer's senders in the orders mailbox (`[mail]` of dropgate.toml).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSenders {
+    /// From addresses taken as the retailer's: `orders@shop.example`, or
+    /// `@shop.example` for any address of that domain.
+    pub senders: Vec<String>,
+    /// `required` (the default): only a message with a valid DKIM signature
+    /// whose `d=` domain aligns with the From domain is taken; `optional`:
+    /// the From address alone is trusted.
+    #[serde(default)]
+    pub dkim: DkimPolicy,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DkimPolicy {
+    #[default]
+    Required,
+    Optional,
+}
+
+impl MailSenders {
+    /// How closely `from` (an address, any case) matches one of the
+    /// senders: 2 for the address itself, 1 for its domain, 0 for neither.
+    pub fn matches(&self, from: &str) -> u8 {
+        let from = from.trim().to_ascii_lowercase();
+        let domain = from.rsplit_once('@').map_or("", |(_, d)| d);
+        let mut best = 0;
+        for s in &self.senders {
+            let s = s.trim().to_ascii_lowercase();
+            if let Some(d) = s.strip_prefix('@') {
+                if d == domain {
+                    best = best.max(1);
+                }
+            } else if s == from {
+                best = 2;
+            }
+        }
+        best
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.senders.is_empty() {
+            bail!("mail.senders must name at least one address or @domain");
+        }
+        for s in &self.senders {
+            let t = s.trim();
+            let ok = match t.split_once('@') {
+                Some((local, domain)) => {
+                    !domain.is_empty()
+                        && domain.contains('.')
+                        && !domain.contains('@')
+                        && t.bytes().all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>' && b != b',')
+                        && (local.is_empty() || !local.contains(' '))
+                }
+                None => false,
+            };
+            if !ok {
+                bail!("mail.senders: {s:?} is neither an address (orders@shop.example) nor a domain (@shop.example)");
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct X12Profile {
@@ -580,6 +649,9 @@ impl Profile {
         if let Some(s) = &self.sftp {
             s.keys()?;
         }
+        if let Some(m) = &self.mail {
+            m.validate()?;
+        }
         if let Some(e) = &self.edifact {
             e.sender()?;
             e.receiver()?;
@@ -721,6 +793,23 @@ mod tests {
         assert_eq!(p.file_name("855", "000000042", "PO1", 1_795_420_800, 7), "WMI_855PR_wm_20261123_080000_7.edi");
         p.outbound.file_name = "{po}/{doc}.edi".into();
         assert!(p.validate().is_err(), "no directories in names");
+    }
+
+    #[test]
+    fn mail_senders_match_addresses_and_domains() {
+        let text = format!("{MIN}[mail]\nsenders = [\"Orders@Shop.example\", \"@shop.example\"]\n");
+        let p = Profile::from_toml(&text, "wm.toml").unwrap();
+        let m = p.mail.as_ref().unwrap();
+        assert_eq!(m.dkim, DkimPolicy::Required, "DKIM is required unless a profile says otherwise");
+        assert_eq!(m.matches("orders@shop.example"), 2);
+        assert_eq!(m.matches("ap@SHOP.example"), 1);
+        assert_eq!(m.matches("orders@shop.example.evil"), 0);
+        assert_eq!(m.matches("orders@sub.shop.example"), 0);
+        for bad in ["shop.example", "@", "a@b", "x@y.z,w@v.u"] {
+            let text = format!("{MIN}[mail]\nsenders = [\"{bad}\"]\n");
+            let e = format!("{:#}", Profile::from_toml(&text, "r.toml").unwrap_err());
+            assert!(e.contains("mail.senders"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! the ledger and the pipeline; the outbox is delivered; SIGTERM or Ctrl-C
 //! stops it cleanly (the file in hand is finished, nothing new is started).
 //!
-//! Folder intake and delivery run on threads of their own; the SFTP server
+//! Folder intake, the orders mailbox (IMAP) and delivery run on threads of
+//! their own; the SFTP server
 //! and the signals run on a tokio runtime.
 
 use crate::config::Config;
@@ -98,6 +99,23 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
         None
     };
 
+    let mailbox = match cfg.mail.as_ref().filter(|m| m.enabled) {
+        Some(m) => {
+            let keys = crate::intake::mail::resolver(&cfg, m)?;
+            m.password(&cfg)?;
+            let (cfg, store, stop, deliver_tx) = (cfg.clone(), store.clone(), stop.clone(), deliver_tx.clone());
+            Some(std::thread::Builder::new().name("mail".into()).spawn(move || {
+                let Some(m) = cfg.mail.as_ref() else { return };
+                let intake =
+                    crate::intake::mail::Intake { cfg: &cfg, mail: m, keys: &*keys, failures: Default::default() };
+                intake.run(&store, &stop, &|| {
+                    let _ = deliver_tx.send(());
+                });
+            })?)
+        }
+        None => None,
+    };
+
     let intake = {
         let (cfg, store, stop, wake_self, deliver_tx) =
             (cfg.clone(), store.clone(), stop.clone(), intake_tx.clone(), deliver_tx.clone());
@@ -151,6 +169,9 @@ pub fn serve(cfg: Config, store: Store, mut shutdown: Shutdown) -> anyhow::Resul
         let _ = s.join();
     }
     let _ = intake.join();
+    if let Some(m) = mailbox {
+        let _ = m.join();
+    }
     let _ = deliver.join();
     if let Some(c) = checkpoints {
         let _ = c.join();

@@ -103,6 +103,58 @@ pub fn run(config: &Path, a: &DoctorArgs) -> anyhow::Result<i32> {
         }),
     );
 
+    // The orders mailbox: settings usable, the server reachable, and what it brought.
+    if let Some(m) = cfg.mail.as_ref().filter(|m| m.enabled) {
+        let mut problems = Vec::new();
+        if let Err(e) = crate::intake::mail::resolver(&cfg, m) {
+            problems.push(format!("{e:#}"));
+        }
+        match m.password(&cfg) {
+            Err(e) => problems.push(format!("{e:#}")),
+            Ok(password) => {
+                let t = std::time::Duration::from_secs(m.timeout_secs.clamp(1, 10));
+                let reached =
+                    crate::intake::mail::imap::Client::connect(&m.host, m.port(), t, 1 << 20).and_then(|mut c| {
+                        c.login(&m.user, &password)?;
+                        c.select(&m.folder)?;
+                        let idle = c.has("IDLE");
+                        c.logout();
+                        Ok(idle)
+                    });
+                match reached {
+                    Ok(idle) => note(
+                        "mail",
+                        format!(
+                            "{}@{}:{} folder {} readable{}",
+                            m.user,
+                            m.host,
+                            m.port(),
+                            m.folder,
+                            if idle { " (IDLE)" } else { "" }
+                        ),
+                        false,
+                    ),
+                    Err(e) => problems.push(format!("{}:{}: {e}", m.host, m.port())),
+                }
+            }
+        }
+        for p in &problems {
+            note("mail", p.clone(), true);
+        }
+        let counts = crate::store::mail::counts(&mut conn)?;
+        let count = |state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+        let (taken, rejected) = (count(crate::store::mail::PROCESSED), count(crate::store::mail::REJECTED));
+        note(
+            "mail",
+            format!("{taken} message(s) taken, {rejected} rejected (`dropgate documents list --mail` has the reasons)"),
+            false,
+        );
+        report.insert(
+            "mail".into(),
+            json!({ "host": m.host, "port": m.port(), "folder": m.folder, "messages": taken + rejected, "rejected": rejected, "problems": problems }),
+        );
+    }
+
     // Retailers: profiles readable, keys valid, folders usable.
     let mut rs = Vec::new();
     for row in retailers::list(&mut conn)? {

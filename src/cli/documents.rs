@@ -11,14 +11,17 @@ use std::path::Path;
 
 #[derive(Subcommand, Debug)]
 pub enum DocumentsCmd {
-    /// List the ledger, newest first; --sftp lists the SFTP activity instead (logins, uploads, downloads, pickups).
+    /// List the ledger, newest first; --sftp lists the SFTP activity instead (logins, uploads, downloads, pickups), --mail the messages of the orders mailbox.
     List {
         /// received, processed, quarantined
-        #[arg(long, conflicts_with = "sftp")]
+        #[arg(long, conflicts_with_all = ["sftp", "mail"])]
         state: Option<String>,
         /// The retailers' SFTP activity: logins (and failed ones), uploads, downloads, pickups.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "mail")]
         sftp: bool,
+        /// The messages taken from the orders mailbox: processed (with their documents) or rejected (with the reason).
+        #[arg(long)]
+        mail: bool,
         #[arg(long, value_name = "ID")]
         retailer: Option<String>,
         #[arg(long, default_value_t = 100)]
@@ -26,9 +29,12 @@ pub enum DocumentsCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Show one document: its receipts, state and reason; --raw prints its bytes.
+    /// Show one document: its receipts, state and reason; --raw prints its bytes. With --mail, ID is a message of `documents list --mail`.
     Show {
         id: i64,
+        /// ID is a message of the orders mailbox (`documents list --mail`); --raw prints it whole.
+        #[arg(long)]
+        mail: bool,
         #[arg(long)]
         json: bool,
         /// Write the document's bytes, exactly as received, to standard output.
@@ -112,6 +118,68 @@ pub fn run(config: &Path, c: DocumentsCmd) -> anyhow::Result<i32> {
                 t.print();
             }
         }
+        DocumentsCmd::List { mail: true, retailer, limit, json, .. } => {
+            let rows = crate::store::mail::list(&mut conn, retailer.as_deref(), limit)?;
+            if json {
+                let v: Vec<Value> = rows
+                    .iter()
+                    .map(|m| {
+                        let mut v = serde_json::to_value(m).unwrap_or(Value::Null);
+                        if let Value::Object(o) = &mut v {
+                            o.insert("received_at".into(), json!(time(m.received_at)));
+                            o.insert("moved_at".into(), json!(m.moved_at.map(time)));
+                            o.insert("documents".into(), json!(m.document_ids()));
+                        }
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                let mut t =
+                    Table::new(&["ID", "RECEIVED", "FROM", "MESSAGE-ID", "RETAILER", "STATE", "DOCUMENTS", "REASON"]);
+                for m in &rows {
+                    t.row(vec![
+                        m.id.to_string(),
+                        time(m.received_at),
+                        cell(&m.sender, 32),
+                        cell(&m.message_id, 40),
+                        m.retailer_id.clone().unwrap_or_else(|| "-".into()),
+                        format!("{}{}", m.state, if m.moved_at.is_none() { " (not moved yet)" } else { "" }),
+                        if m.documents.is_empty() { "-".into() } else { m.documents.clone() },
+                        cell(m.reason.as_deref().unwrap_or(""), 90),
+                    ]);
+                }
+                t.print();
+            }
+        }
+        DocumentsCmd::Show { id, mail: true, json, raw } => {
+            let Some(m) = crate::store::mail::get(&mut conn, id)? else { bail!("no mail message {id}") };
+            if raw {
+                let Some(bytes) = crate::store::mail::bytes(&mut conn, &m)? else {
+                    bail!("mail message {id} was too large to fetch; it is whole in the mailbox's rejected folder")
+                };
+                std::io::stdout().write_all(&bytes)?;
+                return Ok(0);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&m)?);
+            } else {
+                println!("mail message {} — {} ({} bytes, sha256 {})", m.id, m.message_id, m.size, m.sha256);
+                println!("  from:      {}", m.sender);
+                println!("  subject:   {}", m.subject);
+                println!("  state:     {}", m.state);
+                if let Some(r) = &m.reason {
+                    println!("  reason:    {r}");
+                }
+                println!("  retailer:  {}", m.retailer_id.as_deref().unwrap_or("-"));
+                println!("  documents: {}", if m.documents.is_empty() { "-" } else { &m.documents });
+                println!(
+                    "  received {}; {}",
+                    time(m.received_at),
+                    m.moved_at.map_or("not moved yet".into(), |t| format!("moved {}", time(t)))
+                );
+            }
+        }
         DocumentsCmd::List { state, retailer, limit, json, .. } => {
             let rows = documents::list(&mut conn, &DocumentFilter { state, retailer, limit })?;
             if json {
@@ -143,7 +211,7 @@ pub fn run(config: &Path, c: DocumentsCmd) -> anyhow::Result<i32> {
                 t.print();
             }
         }
-        DocumentsCmd::Show { id, json, raw } => {
+        DocumentsCmd::Show { id, json, raw, .. } => {
             let Some(d) = documents::get(&mut conn, id)? else { bail!("no document {id}") };
             if raw {
                 std::io::stdout().write_all(&d.bytes)?;

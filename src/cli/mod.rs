@@ -42,7 +42,7 @@ pub struct Cli {
 pub enum Command {
     /// Write a configuration and create the database (with --demo: a demo retailer, stock and an example 850).
     Init(init::InitArgs),
-    /// Run the daemon: watch inbound folders, process, deliver the outbox.
+    /// Run the daemon: watch inbound folders, read the orders mailbox ([mail]), serve SFTP, process, deliver the outbox.
     Serve(ServeArgs),
     /// Read an X12, EDIFACT or cXML file (told from its content) and report what dropgate would make of it (no database needed).
     Inspect(inspect::InspectArgs),

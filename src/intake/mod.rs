@@ -2,4 +2,5 @@
 
 pub mod folder;
 pub mod http;
+pub mod mail;
 pub mod sftp;

@@ -367,3 +367,14 @@ pub fn counts(conn: &mut Conn) -> Result<Vec<(String, i64)>> {
         .select((d::state, diesel::dsl::count_star()))
         .load(c))?)
 }
+
+/// Settles the receipts of a document from `source` that are still open
+/// (a mail message has left the mailbox's folder).
+pub fn settle_open(conn: &mut Conn, document: i64, source: &str) -> Result<()> {
+    with_conn!(conn, c => diesel::update(
+        rc::receipts.filter(rc::document_id.eq(document)).filter(rc::source.eq(source)).filter(rc::settled.eq(false)),
+    )
+    .set(rc::settled.eq(true))
+    .execute(c))?;
+    Ok(())
+}

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod batches;
 pub mod blobs;
 pub mod documents;
+pub mod mail;
 pub mod orders;
 pub mod outbox;
 pub mod retailers;

@@ -268,6 +268,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_messages (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        message_id -> Text,
+        sender -> Text,
+        subject -> Text,
+        retailer_id -> Nullable<Text>,
+        blob_id -> Nullable<BigInt>,
+        size -> BigInt,
+        state -> Text,
+        reason -> Nullable<Text>,
+        documents -> Text,
+        received_at -> BigInt,
+        moved_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(blob_chunks -> blobs (blob_id));
 diesel::joinable!(packages -> shipments (shipment_id));
@@ -296,4 +314,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     shipment_lines,
     batch_runs,
     inventory_sent,
+    mail_messages,
 );

@@ -2,6 +2,8 @@
 //! temporary installations, the dropgate binary.
 #![allow(dead_code)]
 
+pub mod mailbox;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
