@@ -7,31 +7,11 @@ mod common;
 use dropgate::demo::{x12_850, SamplePo};
 use dropgate::formats::x12::PartyId;
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn start_serve(i: &common::Install) -> common::Serve {
     common::Serve(i.cmd().arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start serve"))
-}
-
-fn wait_for_files(dir: &Path, n: usize, timeout: Duration) -> Vec<std::path::PathBuf> {
-    let t = Instant::now();
-    loop {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if files.len() >= n || t.elapsed() > timeout {
-            files.sort();
-            return files;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn fifty_pos() -> Vec<u8> {
@@ -69,7 +49,7 @@ fn run(db: common::TestDb) {
     std::fs::rename(inbound.join("PO_4242.edi.part"), inbound.join("PO_4242.edi")).unwrap();
 
     // 1 997 + 49 855 (48 orders, and the duplicate answered again).
-    let files = wait_for_files(&i.outbound("acme"), 50, Duration::from_secs(60));
+    let files = common::wait_for_files(&i.outbound("acme"), 50, Duration::from_secs(60));
     assert_eq!(files.len(), 50, "outbound: {files:?}");
     assert!(inbound.join("processed/PO_4242.edi").exists(), "the file moves to processed/ once committed");
 

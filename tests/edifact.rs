@@ -482,20 +482,6 @@ fn inspect_reads_edifact() {
     assert!(text.contains("UNH+1+CONTRL:D:3:UN'") && text.contains("UCI+131+"), "{text}");
 }
 
-fn wait_for_files(dir: &std::path::Path, n: usize) -> Vec<std::path::PathBuf> {
-    let t = std::time::Instant::now();
-    loop {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
-            .unwrap_or_default();
-        if files.len() >= n || t.elapsed() > std::time::Duration::from_secs(60) {
-            files.sort();
-            return files;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn an_edifact_file_in_a_watched_folder_is_answered() {
     let i = common::Install::new(common::sqlite_db());
@@ -512,7 +498,7 @@ fn an_edifact_file_in_a_watched_folder_is_answered() {
     // A name that says nothing about the format.
     std::fs::write(inbound.join("incoming.part"), common::fixture_bytes(ORDERS_SAMPLE)).unwrap();
     std::fs::rename(inbound.join("incoming.part"), inbound.join("incoming.dat")).unwrap();
-    let files = wait_for_files(&i.outbound("euro"), 3);
+    let files = common::wait_for_files(&i.outbound("euro"), 3, std::time::Duration::from_secs(60));
     assert!(serve.stop().success());
     let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 3, "{names:?}");

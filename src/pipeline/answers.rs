@@ -16,7 +16,7 @@
 //! hold is not written: its shipment waits for the next batch, and an
 //! `outbound.refused` event says why.
 
-use super::batches::{invoice_of, notice_of};
+use super::batches::{invoice_of, notice_of, uninvoiced};
 use crate::domain::shipment::{Invoice as LineInvoice, Notice};
 use crate::domain::{Amount, Despatch, Invoice, ItemId, OrderDecision, Package, PurchaseOrder, ShippedLine};
 use crate::formats::csv::{self as fcsv, Answers, ShippedRow};
@@ -585,15 +585,7 @@ fn invoice_paper(inv: &LineInvoice, f: &Full, cat: &Catalogue) -> Paperwork {
 }
 
 fn invoices(conn: &mut Conn, p: &Profile, lang: Language, run: i64, now_s: i64) -> Result<(Vec<Out>, i64, String)> {
-    let ships = shipments::awaiting_invoice(conn, &p.id, i64::MAX)?;
-    let mut full = shipments::load_full(conn, ships)?;
-    // Only the lines not invoiced yet.
-    for f in &mut full {
-        f.lines.retain(|l| l.invoice_number.is_none());
-    }
-    full.retain(|f| !f.lines.is_empty());
-    let skus: Vec<&str> = full.iter().flat_map(|f| f.order_lines.iter().filter_map(|l| l.sku.as_deref())).collect();
-    let prices = stock::unit_prices(conn, &skus)?;
+    let (full, prices) = uninvoiced(conn, &p.id)?;
     let numbers_of = numbers(conn, &p.id, "invoice", full.len())?;
     let date = crate::util::datetime_compact(now_s).0;
     let invs: Vec<(LineInvoice, &Full)> = full

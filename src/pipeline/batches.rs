@@ -310,16 +310,22 @@ fn asn(conn: &mut Conn, p: &Profile, run: i64, now_s: i64) -> Result<Made> {
     Ok((docs, i64::try_from(ids.len()).unwrap_or(i64::MAX), detail))
 }
 
-fn invoices(conn: &mut Conn, p: &Profile, run: i64, now_s: i64) -> Result<Made> {
-    let ships = shipments::awaiting_invoice(conn, &p.id, i64::MAX)?;
+/// The retailer's shipments with lines not invoiced yet (only those lines),
+/// and the unit prices of their items.
+pub(super) fn uninvoiced(conn: &mut Conn, retailer: &str) -> Result<(Vec<Full>, HashMap<String, Amount>)> {
+    let ships = shipments::awaiting_invoice(conn, retailer, i64::MAX)?;
     let mut full = shipments::load_full(conn, ships)?;
-    // Only the lines not invoiced yet.
     for f in &mut full {
         f.lines.retain(|l| l.invoice_number.is_none());
     }
     full.retain(|f| !f.lines.is_empty());
     let skus: Vec<&str> = full.iter().flat_map(|f| f.order_lines.iter().filter_map(|l| l.sku.as_deref())).collect();
     let prices = stock::unit_prices(conn, &skus)?;
+    Ok((full, prices))
+}
+
+fn invoices(conn: &mut Conn, p: &Profile, run: i64, now_s: i64) -> Result<Made> {
+    let (full, prices) = uninvoiced(conn, &p.id)?;
     let n = full.len();
     let first =
         if n > 0 { outbox::allocate_control(conn, &p.id, "invoice", i64::try_from(n).unwrap_or(i64::MAX))? } else { 0 };

@@ -328,3 +328,24 @@ pub fn outbox_all(conn: &mut dropgate::store::Conn) -> Vec<dropgate::store::outb
     v.reverse();
     v
 }
+
+/// The finished files in a folder (not those being written under a
+/// `.`-name), sorted, once there are `n` of them or `timeout` has passed.
+pub fn wait_for_files(dir: &Path, n: usize, timeout: std::time::Duration) -> Vec<PathBuf> {
+    let t = std::time::Instant::now();
+    loop {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if files.len() >= n || t.elapsed() > timeout {
+            files.sort();
+            return files;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
