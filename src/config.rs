@@ -237,6 +237,10 @@ pub struct Mail {
     /// A network read or write that takes longer fails (and the connection is made again).
     #[serde(default = "default_mail_timeout")]
     pub timeout_secs: u64,
+    /// PEM certificates (a private CA) trusted for the IMAP server besides
+    /// the public roots, relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
     /// DKIM public keys kept in a file instead of looked up in DNS (TOML:
     /// `"selector._domainkey.domain" = "v=DKIM1; k=rsa; p=…"`), relative to this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -298,17 +302,18 @@ impl Mail {
         if self.max_message_bytes < 1024 {
             bail!("mail.max_message_bytes must be at least 1024");
         }
-        if self.tls != MailTls::None {
-            bail!(
-                "mail.tls = \"{}\" is not available in this build: use an IMAP server on this machine or a \
-                 trusted network with tls = \"none\" (or a local TLS tunnel such as stunnel)",
-                if self.tls == MailTls::Tls { "tls" } else { "starttls" }
-            );
+        if self.tls == MailTls::None && self.ca_file.is_some() {
+            bail!("mail.ca_file is for TLS: set tls = \"tls\" or \"starttls\", or leave ca_file out");
         }
         Ok(())
     }
 
     /// The password, read from `password_file` when that is how it is given.
+    /// The connection's protection, with `ca_file` resolved.
+    pub fn tls_setup(&self, cfg: &Config) -> crate::intake::mail::imap::Tls {
+        crate::intake::mail::imap::Tls { mode: self.tls, ca_file: self.ca_file.as_ref().map(|f| cfg.resolve(f)) }
+    }
+
     pub fn password(&self, cfg: &Config) -> anyhow::Result<String> {
         if let Some(p) = &self.password {
             return Ok(p.clone());
@@ -587,7 +592,7 @@ mod tests {
         for (extra, why) in [
             ("tls = \"none\"\n", "password or password_file"),
             ("tls = \"none\"\npassword = \"s\"\npassword_file = \"p\"\n", "not both"),
-            ("password = \"s\"\n", "tls = \"none\""),
+            ("tls = \"none\"\npassword = \"s\"\nca_file = \"ca.pem\"\n", "ca_file is for TLS"),
             ("tls = \"none\"\npassword = \"s\"\nprocessed_folder = \"INBOX\"\n", "must differ"),
             ("tls = \"none\"\npassword = \"s\"\nrejected_folder = \"a\\\"b\"\n", "printable ASCII"),
             ("tls = \"none\"\npassword = \"s\"\npoll_secs = 0\n", "poll_secs"),

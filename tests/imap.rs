@@ -15,9 +15,14 @@ fn install(dc: &Dovecot, dkim: &str) -> Install {
 }
 
 fn install_on(dc: &Dovecot, dkim: &str, db: common::TestDb) -> Install {
+    install_with(&dc.config(""), dkim, db)
+}
+
+/// An installation reading the mailbox with this `[mail]` section.
+fn install_with(mail: &str, dkim: &str, db: common::TestDb) -> Install {
     let i = Install::new(db);
     let cfg = std::fs::read_to_string(i.config()).unwrap();
-    std::fs::write(i.config(), format!("{cfg}{}", dc.config(""))).unwrap();
+    std::fs::write(i.config(), format!("{cfg}{mail}")).unwrap();
     let profile = format!(
         "id = \"shop\"\nname = \"Shop\"\n[x12]\nsender_id = \"ZZ:SHOP\"\nreceiver_id = \"ZZ:DROPGATE\"\n\
          [mail]\nsenders = [\"orders@shop.example\", \"@mail.shop.example\"]\ndkim = \"{dkim}\"\n"
@@ -121,6 +126,50 @@ fn signed_orders_on(db: common::TestDb) {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["mail"]["messages"], 1, "{v}");
     assert_eq!(v["mail"]["problems"].as_array().unwrap().len(), 0, "{v}");
+}
+
+#[test]
+fn the_mailbox_over_tls_and_starttls() {
+    let (dc, imaps, ca) = Dovecot::start_tls();
+    let keys = common::mailbox::fixture("dkim-test-keys.toml");
+    let section = |tls: &str, port: u16, ca: Option<&std::path::Path>| {
+        format!(
+            "[mail]\nhost = \"localhost\"\nport = {port}\ntls = \"{tls}\"\nuser = \"orders\"\npassword = \"secret\"\n\
+             poll_secs = 1\ntimeout_secs = 20\ndkim_keys = \"{}\"\n{}",
+            keys.display(),
+            ca.map(|c| format!("ca_file = \"{}\"\n", c.display())).unwrap_or_default()
+        )
+    };
+    for (n, (tls, port)) in [("tls", imaps), ("starttls", dc.port)].into_iter().enumerate() {
+        // A certificate from a CA nobody trusts: doctor says so, and why.
+        let i = install_with(&section(tls, port, None), "required", common::sqlite_db());
+        let out = i.run(&["doctor", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let problems = v["mail"]["problems"].to_string();
+        assert!(problems.contains("certificate"), "{tls}: {v}");
+        // Trusting the test CA: the order comes in over TLS.
+        let i = install_with(&section(tls, port, Some(&ca)), "required", common::sqlite_db());
+        let po_n = format!("PO-T{n}");
+        let m = signed(
+            &message(
+                "orders@shop.example",
+                &format!("t{n}@shop.example"),
+                &[("po.edi", "application/EDI-X12", &po(300 + n as u32, &po_n))],
+            ),
+            "test",
+            "shop.example",
+        );
+        dc.deliver(&format!("t{n}"), &m);
+        let s = serve(&i);
+        dc.wait_for("Processed", n + 1, WAIT);
+        assert!(s.stop().success());
+        let o = orders(&i);
+        assert_eq!(o.len(), 1, "{tls}: {o:?}");
+        assert_eq!(o[0]["po_number"], po_n.as_str(), "{tls}");
+        let out = i.run(&["doctor", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["mail"]["problems"].as_array().unwrap().len(), 0, "{tls}: {v}");
+    }
 }
 
 #[test]

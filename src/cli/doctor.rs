@@ -114,13 +114,14 @@ pub fn run(config: &Path, a: &DoctorArgs) -> anyhow::Result<i32> {
             Ok(password) => {
                 let t = std::time::Duration::from_secs(m.timeout_secs.clamp(1, 10));
                 let reached =
-                    crate::intake::mail::imap::Client::connect(&m.host, m.port(), t, 1 << 20).and_then(|mut c| {
-                        c.login(&m.user, &password)?;
-                        c.select(&m.folder)?;
-                        let idle = c.has("IDLE");
-                        c.logout();
-                        Ok(idle)
-                    });
+                    crate::intake::mail::imap::Client::connect(&m.host, m.port(), &m.tls_setup(&cfg), t, 1 << 20)
+                        .and_then(|mut c| {
+                            c.login(&m.user, &password)?;
+                            c.select(&m.folder)?;
+                            let idle = c.has("IDLE");
+                            c.logout();
+                            Ok(idle)
+                        });
                 match reached {
                     Ok(idle) => note(
                         "mail",

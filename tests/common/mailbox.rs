@@ -27,6 +27,88 @@ fn id(flag: &str) -> String {
 }
 
 impl Dovecot {
+    /// With TLS: STARTTLS on `port`, TLS from the first byte on the port
+    /// returned, a certificate for `localhost` from a test CA made here
+    /// (its PEM file returned too).
+    pub fn start_tls() -> (Dovecot, u16, PathBuf) {
+        let certs = tempfile::tempdir().unwrap();
+        let c = certs.path();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(c).output().expect("openssl");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=dropgate test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        std::fs::write(c.join("ext"), "subjectAltName = DNS:localhost\n").unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
+            "-out",
+            "server.pem",
+        ]);
+        let imaps = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(c, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for f in ["server.pem", "server.key", "ca.pem"] {
+            std::fs::set_permissions(c.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let dc = Dovecot::start_with(&format!(
+            "ssl = yes\nssl_cert = <{c}/server.pem\nssl_key = <{c}/server.key\n\
+             service imap-login {{\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps}\n  }}\n}}\n",
+            c = c.display()
+        ));
+        let ca = dc.dir.path().join("ca.pem");
+        std::fs::copy(c.join("ca.pem"), &ca).unwrap();
+        let t = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", imaps)).is_err() {
+            assert!(t.elapsed() < Duration::from_secs(20), "dovecot did not listen for TLS on {imaps}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The certificates stay for dovecot's lifetime (it read them at start).
+        std::mem::forget(certs);
+        (dc, imaps, ca)
+    }
+
     pub fn start() -> Dovecot {
         Dovecot::start_with("")
     }

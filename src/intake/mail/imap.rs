@@ -22,6 +22,8 @@ pub enum ImapError {
     Refused { command: String, text: String },
     #[error("IMAP server closed the connection: {0}")]
     Bye(String),
+    #[error("IMAP TLS: {0}")]
+    Tls(String),
 }
 
 /// A value in a response.
@@ -397,9 +399,101 @@ pub fn uid_set(uids: &[u32]) -> String {
     out
 }
 
+/// How the connection is protected, and whom it trusts.
+#[derive(Clone, Debug)]
+pub struct Tls {
+    pub mode: crate::config::MailTls,
+    /// PEM certificates trusted besides the public roots (a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+impl Tls {
+    /// Plain IMAP.
+    pub fn none() -> Tls {
+        Tls { mode: crate::config::MailTls::None, ca_file: None }
+    }
+
+    fn config(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, ImapError> {
+        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        if let Some(path) = &self.ca_file {
+            use rustls::pki_types::pem::PemObject;
+            let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_file_iter(path)
+                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| ImapError::Tls(format!("mail.ca_file {}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(ImapError::Tls(format!("mail.ca_file {}: no certificate in it", path.display())));
+            }
+            for c in certs {
+                roots.add(c).map_err(|e| ImapError::Tls(format!("mail.ca_file {}: {e}", path.display())))?;
+            }
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ImapError::Tls(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(std::sync::Arc::new(config))
+    }
+}
+
+/// The connection: plain, or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(t) => &t.sock,
+        }
+    }
+
+    fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()> {
+        self.tcp().set_read_timeout(t)
+    }
+
+    /// Wraps a plain connection in TLS to `host` (the handshake happens
+    /// with the first read or write).
+    fn secure(self, tls: &Tls, host: &str) -> Result<Stream, ImapError> {
+        let Stream::Plain(tcp) = self else { return Ok(self) };
+        let name = rustls::pki_types::ServerName::try_from(host.to_string())
+            .map_err(|e| ImapError::Tls(format!("{host:?} cannot be checked against a certificate: {e}")))?;
+        let conn = rustls::ClientConnection::new(tls.config()?, name).map_err(|e| ImapError::Tls(e.to_string()))?;
+        Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(t) => t.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(t) => t.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(t) => t.flush(),
+        }
+    }
+}
+
 /// A connection to the server.
 pub struct Client {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
     next_tag: u32,
     max: usize,
@@ -412,7 +506,14 @@ pub struct Client {
 impl Client {
     /// Connects and reads the greeting. `max_response` bounds every
     /// response (a fetched message with its framing).
-    pub fn connect(host: &str, port: u16, timeout: Duration, max_response: usize) -> Result<Client, ImapError> {
+    pub fn connect(
+        host: &str,
+        port: u16,
+        tls: &Tls,
+        timeout: Duration,
+        max_response: usize,
+    ) -> Result<Client, ImapError> {
+        use crate::config::MailTls;
         use std::net::ToSocketAddrs;
         let addrs: Vec<_> = (host, port).to_socket_addrs()?.collect();
         let mut last = None;
@@ -431,6 +532,10 @@ impl Client {
         })?;
         stream.set_nodelay(true)?;
         stream.set_write_timeout(Some(timeout))?;
+        let mut stream = Stream::Plain(stream);
+        if tls.mode == MailTls::Tls {
+            stream = stream.secure(tls, host)?;
+        }
         let mut c = Client {
             stream,
             buf: Vec::new(),
@@ -450,6 +555,21 @@ impl Client {
             Some(Response::Status { status: Status::Bye, text, .. }) => return Err(ImapError::Bye(text)),
             Some(other) => return Err(ImapError::Protocol(format!("unexpected greeting {other:?}"))),
             None => return Err(ImapError::Protocol("no greeting in time".into())),
+        }
+        if tls.mode == MailTls::Starttls {
+            if !c.capabilities.is_empty() && !c.has("STARTTLS") {
+                return Err(ImapError::Tls("the server does not offer STARTTLS".into()));
+            }
+            c.command(&[Arg::Raw("STARTTLS")])?;
+            if !c.buf.is_empty() {
+                return Err(ImapError::Protocol("data after the answer to STARTTLS, before the handshake".into()));
+            }
+            let placeholder = Stream::Plain(c.stream.tcp().try_clone()?);
+            let plain = std::mem::replace(&mut c.stream, placeholder);
+            c.stream = plain.secure(tls, host)?;
+            // What was said before the handshake counts no more.
+            c.capabilities.clear();
+            c.command(&[Arg::Raw("CAPABILITY")])?;
         }
         Ok(c)
     }

@@ -102,7 +102,8 @@ impl Intake<'_> {
     fn connect(&self) -> anyhow::Result<Client> {
         let m = self.mail;
         let max = usize::try_from(m.max_message_bytes).unwrap_or(usize::MAX).saturating_add(64 << 10);
-        let mut c = Client::connect(&m.host, m.port(), Duration::from_secs(m.timeout_secs.max(1)), max)?;
+        let tls = m.tls_setup(self.cfg);
+        let mut c = Client::connect(&m.host, m.port(), &tls, Duration::from_secs(m.timeout_secs.max(1)), max)?;
         c.login(&m.user, &m.password(self.cfg)?)?;
         for f in [&m.processed_folder, &m.rejected_folder] {
             c.ensure_folder(f)?;
