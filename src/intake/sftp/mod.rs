@@ -8,7 +8,8 @@
 //!
 //! Each connection runs on the `serve` runtime as one task; its SFTP
 //! requests are answered inside it (see [`channel`]); database work runs
-//! in `spawn_blocking`. On shutdown the listener stops accepting, new uploads
+//! on the session's thread, out of the runtime's way (see `blocking`).
+//! On shutdown the listener stops accepting, new uploads
 //! are refused, and uploads in flight get a few seconds to finish.
 
 pub mod auth;
