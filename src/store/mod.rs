@@ -352,9 +352,13 @@ impl Store {
         let backend = first.backend();
         drop(first);
         let manual_checkpoints = manual_checkpoints && backend == Backend::Sqlite;
+        // A PostgreSQL connection is tested as it is taken from the pool (the
+        // server may have gone away meanwhile); an SQLite one cannot break,
+        // and a test would cost a statement on every checkout.
         let pool = r2d2::Pool::builder()
             .max_size(max_connections.max(1))
             .connection_timeout(Duration::from_secs(60))
+            .test_on_check_out(backend == Backend::Postgres)
             .build(Manager { url: url.to_string(), manual_checkpoints })?;
         Ok(Store { pool, backend, url: url.to_string() })
     }

@@ -8,7 +8,8 @@
 //!
 //! Each connection runs on the `serve` runtime as one task; its SFTP
 //! requests are answered inside it (see [`channel`]); database work runs
-//! in `spawn_blocking`. On shutdown the listener stops accepting, new uploads
+//! on the session's thread, out of the runtime's way (see `blocking`).
+//! On shutdown the listener stops accepting, new uploads
 //! are refused, and uploads in flight get a few seconds to finish.
 
 pub mod auth;
@@ -43,6 +44,9 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 const REJECTION_TIME: Duration = Duration::from_millis(800);
 /// How long uploads in flight may take to finish once `serve` stops.
 const DRAIN: Duration = Duration::from_secs(10);
+/// Bytes read from a connection's socket at a time (at most; larger reads
+/// of a large upload bypass the buffer).
+const READ_BUFFER: usize = 16 * 1024;
 /// The longest SFTP packet a client may send (a 255 KiB write and its header).
 pub(crate) const MAX_SFTP_PACKET: u32 = 256 * 1024 + 1024;
 
@@ -332,9 +336,11 @@ impl Listener {
             let _ = stream.set_nodelay(true);
             // A second handle on the socket, to cut a connection that does
             // not log in in time whatever state its handshake is in.
+            // Read through a buffer: a request and its packet length come
+            // in one read, not one for each (writes pass straight through).
             let (stream, cutter) = match stream.into_std().and_then(|s| {
                 let c = s.try_clone()?;
-                Ok((tokio::net::TcpStream::from_std(s)?, c))
+                Ok((tokio::io::BufReader::with_capacity(READ_BUFFER, tokio::net::TcpStream::from_std(s)?), c))
             }) {
                 Ok(x) => x,
                 Err(e) => {
@@ -432,6 +438,30 @@ fn sweep_once(store: &Store, before: i64, expire_hours: u64) {
             }
         }
         Err(e) => tracing::warn!("SFTP: removing files waiting too long: {e}"),
+    }
+}
+
+/// Runs blocking work (a database transaction) for a session and returns
+/// its result. On a multi-threaded runtime (`serve`'s) it runs right on
+/// the session's thread, the runtime handing its other tasks to another
+/// thread meanwhile: the answer goes out the moment the work is done,
+/// without a hand-over to the blocking pool and a wake-up back (two thread
+/// switches on the path of every request that needs the database). On
+/// another runtime it runs on the blocking pool. A panic is returned as an
+/// error either way, and ends neither the session nor the connection.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let panicked = |p: Box<dyn std::any::Any + Send>| {
+        let what = p.downcast_ref::<&str>().map(|s| (*s).to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+        format!("panicked: {}", what.unwrap_or_default())
+    };
+    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
+        tokio::task::block_in_place(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))).map_err(panicked)
+    } else {
+        tokio::task::spawn_blocking(f).await.map_err(|e| match e.try_into_panic() {
+            Ok(p) => panicked(p),
+            Err(e) => e.to_string(),
+        })
     }
 }
 

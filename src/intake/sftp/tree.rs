@@ -317,13 +317,13 @@ impl Tree {
         Tree { shared, retailer, peer, handles: HashMap::new(), taken: HashMap::new(), next: 0, started: now_secs() }
     }
 
-    /// Runs `f` on a pooled connection on the blocking pool.
+    /// Runs `f` on a pooled connection (see [`super::blocking`]).
     async fn db<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Conn) -> crate::store::Result<T> + Send + 'static,
     ) -> Reply<T> {
         let store = self.shared.store.clone();
-        let r = tokio::task::spawn_blocking(move || {
+        let r = super::blocking(move || {
             let mut c = store.conn()?;
             f(&mut c)
         })
