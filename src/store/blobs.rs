@@ -60,9 +60,22 @@ pub fn store_in_chunks(conn: &mut Conn, bytes: &[u8], chunk: usize) -> Result<i6
             .execute(c))?;
         return Ok(blob);
     }
-    let blob = create(conn)?;
-    for (seq, part) in bytes.chunks(chunk.max(1)).enumerate() {
-        append(conn, blob, i32::try_from(seq).unwrap_or(i32::MAX), part)?;
+    let now = now_micros();
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let blob: i64 = with_conn!(conn, c => diesel::insert_into(b::blobs)
+        .values((b::size.eq(size), b::complete.eq(false), b::touched_at.eq(now)))
+        .returning(b::id)
+        .get_result(c))?;
+    // A few chunks per statement: fewer round trips, bounded statement size.
+    let parts: Vec<(i32, &[u8])> = bytes
+        .chunks(chunk.max(1))
+        .enumerate()
+        .map(|(seq, part)| (i32::try_from(seq).unwrap_or(i32::MAX), part))
+        .collect();
+    for group in parts.chunks(8) {
+        let rows: Vec<_> =
+            group.iter().map(|(seq, part)| (bc::blob_id.eq(blob), bc::seq.eq(*seq), bc::bytes.eq(*part))).collect();
+        with_conn!(conn, c => diesel::insert_into(bc::blob_chunks).values(&rows).execute(c))?;
     }
     complete(conn, blob)?;
     Ok(blob)
