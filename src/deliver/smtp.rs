@@ -35,15 +35,7 @@ pub fn message(smtp: &Smtp, to: &EmailDelivery, row: &OutboxRow) -> Result<Messa
     for a in &to.cc {
         b = b.cc(a.parse().map_err(|_| bad("delivery.email.cc", a))?);
     }
-    let kind = if row.payload.starts_with(b"ISA") {
-        "application/EDI-X12"
-    } else if row.payload.starts_with(b"%PDF-") {
-        "application/pdf"
-    } else if row.file_name.to_ascii_lowercase().ends_with(".csv") {
-        "text/csv"
-    } else {
-        "application/octet-stream"
-    };
+    let kind = content_type(&row.payload, &row.file_name);
     let attachment = Attachment::new(row.file_name.clone())
         .body(row.payload.clone(), ContentType::parse(kind).unwrap_or(ContentType::TEXT_PLAIN));
     let text = SinglePart::plain(format!("{} {} for {}, attached.\n", row.kind, row.file_name, row.retailer_id));
@@ -66,4 +58,40 @@ pub fn deliver(smtp: &Smtp, to: &EmailDelivery, row: &OutboxRow) -> Result<(), D
             DeliveryError::Transient(text)
         }
     })
+}
+
+/// The attachment's media type, told from its content (and a CSV's name).
+fn content_type(payload: &[u8], file_name: &str) -> &'static str {
+    if payload.starts_with(b"ISA") {
+        "application/EDI-X12"
+    } else if payload.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else if payload.starts_with(b"UNA") || payload.starts_with(b"UNB") {
+        "application/EDIFACT"
+    } else if payload.starts_with(b"<?xml") {
+        "application/xml"
+    } else if file_name.to_ascii_lowercase().ends_with(".csv") {
+        "text/csv"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn attachments_carry_the_media_type_of_their_format() {
+        for (bytes, name, kind) in [
+            (&b"ISA*00*"[..], "856_1.edi", "application/EDI-X12"),
+            (b"UNA:+.? 'UNB+UNOC:3", "DESADV_1.edi", "application/EDIFACT"),
+            (b"UNB+UNOC:3", "INVOIC_1.edi", "application/EDIFACT"),
+            (b"<?xml version=\"1.0\"?>", "ship.xml", "application/xml"),
+            (b"%PDF-1.7", "invoice.pdf", "application/pdf"),
+            (b"po,line", "SHIP_1.CSV", "text/csv"),
+            (b"other", "x.bin", "application/octet-stream"),
+        ] {
+            assert_eq!(super::content_type(bytes, name), kind);
+            assert!(lettre::message::header::ContentType::parse(kind).is_ok(), "{kind}");
+        }
+    }
 }
