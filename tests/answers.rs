@@ -58,24 +58,6 @@ fn ship(conn: &mut Conn, retailer: &str, po: &str, carrier: &str, packages: &[&s
     shipments::confirm(conn, Some(retailer), po, &req, "test", SHIPPED).unwrap();
 }
 
-fn validate_edi(name: &str, bytes: &[u8]) {
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join(name);
-    std::fs::write(&f, bytes).unwrap();
-    let (ok, out) = common::edi_validate(&f);
-    assert!(ok, "{name} does not validate:\n{out}\n{}", String::from_utf8_lossy(bytes));
-}
-
-fn cxml_validate(name: &str, bytes: &[u8]) -> (i32, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join(name);
-    std::fs::write(&f, bytes).unwrap();
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/cxml-validate");
-    let out = Command::new("bash").arg(tool).arg(&f).output().expect("run tools/cxml-validate");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
-}
-
 /// EDIFACT segments (`'` terminators, one per line as dropgate writes them).
 fn segs(bytes: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(bytes).lines().map(|l| l.trim_end_matches('\'').to_string()).collect()
@@ -111,7 +93,7 @@ fn edifact_retailer(db: &common::TestDb) {
     assert_eq!(asn.len(), 1);
     let d = &asn[0];
     assert_eq!(d.kind, "DESADV");
-    validate_edi("desadv.edi", &d.payload);
+    common::edi_validate_bytes("desadv.edi", &d.payload);
     insta::assert_snapshot!("desadv", String::from_utf8(d.payload.clone()).unwrap());
     let control: u32 = d.control.parse().unwrap();
     assert!(answered.iter().all(|a| *a < control), "the UNB sequence of CONTRL and ORDRSP: {answered:?} {control}");
@@ -129,7 +111,7 @@ fn edifact_retailer(db: &common::TestDb) {
     let inv = batch(&mut conn, &p, "invoice", 3);
     assert_eq!(inv.len(), 1);
     assert_eq!(inv[0].kind, "INVOIC");
-    validate_edi("invoic.edi", &inv[0].payload);
+    common::edi_validate_bytes("invoic.edi", &inv[0].payload);
     insta::assert_snapshot!("invoic", String::from_utf8(inv[0].payload.clone()).unwrap());
     let s = segs(&inv[0].payload);
     assert_eq!(with(&s, "BGM"), ["BGM+380+EU000000001+9"]);
@@ -150,7 +132,7 @@ fn edifact_retailer(db: &common::TestDb) {
     let s = segs(&inv[0].payload);
     assert_eq!((with(&s, "BGM")[0], with(&s, "QTY")[0]), ("BGM+380+EU000000002+9", "QTY+47:8"));
     assert!(with(&s, "MOA").contains(&"MOA+77:122.59"), "8 × 14.58 + 5.95: {s:?}");
-    validate_edi("invoic2.edi", &inv[0].payload);
+    common::edi_validate_bytes("invoic2.edi", &inv[0].payload);
 }
 
 #[test]
@@ -185,7 +167,7 @@ fn cxml_buyer(db: &common::TestDb) {
         (n.kind.as_str(), n.file_name.as_str()),
         ("ShipNoticeRequest", format!("ShipNoticeRequest_{}.xml", n.control).as_str())
     );
-    let (code, out) = cxml_validate("shipnotice.xml", &n.payload);
+    let (code, out) = common::cxml_validate("shipnotice.xml", &n.payload);
     assert_eq!(code, 0, "not valid against Fulfill.dtd:\n{out}\n{}", String::from_utf8_lossy(&n.payload));
     insta::assert_snapshot!("ship_notice_request", String::from_utf8(n.payload.clone()).unwrap());
     let doc = cxml::xml::parse(&n.payload, &Limits::default(), None).unwrap();
@@ -215,7 +197,7 @@ fn cxml_buyer(db: &common::TestDb) {
     let inv = batch(&mut conn, &p, "invoice", 3);
     assert_eq!(inv.len(), 1);
     assert_eq!(inv[0].kind, "InvoiceDetailRequest");
-    let (code, out) = cxml_validate("invoice.xml", &inv[0].payload);
+    let (code, out) = common::cxml_validate("invoice.xml", &inv[0].payload);
     assert_eq!(code, 3, "no InvoiceDetail.dtd here: reported unchecked: {out}");
     insta::assert_snapshot!("invoice_detail_request", String::from_utf8(inv[0].payload.clone()).unwrap());
     let doc = cxml::xml::parse(&inv[0].payload, &Limits::default(), None).unwrap();
@@ -509,7 +491,7 @@ fn refused_until_the_charset_fits(db: &common::TestDb) {
     assert_eq!(asn.len(), 1);
     let text = String::from_utf8(asn[0].payload.clone()).unwrap();
     assert!(text.contains("UNB+UNOW:3+") && text.contains("NAD+DP+++王小明+"), "{text}");
-    validate_edi("desadv_unow.edi", &asn[0].payload);
+    common::edi_validate_bytes("desadv_unow.edi", &asn[0].payload);
 }
 
 #[test]

@@ -14,25 +14,11 @@ use dropgate::retailer::Profile;
 use dropgate::store::documents::{Arrival, Body as DocBody, Received};
 use dropgate::store::{orders, retailers, stock, Conn, Store};
 use std::io::{Read, Write};
-use std::path::Path;
-use std::process::Command;
 
 const SAMPLE: &str = "third_party/cxml/OrderRequest_1.2.014_officeluv_coupa_distribution.xml";
 
-fn cxml_validate(name: &str, bytes: &[u8]) -> (i32, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join(name);
-    std::fs::write(&f, bytes).unwrap();
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/cxml-validate");
-    let out = Command::new("bash").arg(tool).arg(&f).output().expect("run tools/cxml-validate");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let code = out.status.code().unwrap_or(-1);
-    assert_ne!(code, 2, "tools/cxml-validate could not run (xmllint from libxml2-utils?): {text}");
-    (code, text)
-}
-
 fn assert_valid(name: &str, bytes: &[u8]) {
-    let (code, text) = cxml_validate(name, bytes);
+    let (code, text) = common::cxml_validate(name, bytes);
     assert_eq!(code, 0, "{name} is not valid cXML:\n{text}\n{}", String::from_utf8_lossy(bytes));
 }
 
@@ -315,7 +301,7 @@ fn outbound_documents_are_valid_cxml() {
         ..Invoice::default()
     };
     let bytes = writer::invoice(&stamp, &parties(), &po, &inv);
-    let (code, out) = cxml_validate("invoice.xml", &bytes);
+    let (code, out) = common::cxml_validate("invoice.xml", &bytes);
     assert_eq!(code, 3, "reported unchecked, not valid: {out}");
     let doc = cxml::xml::parse(&bytes, &Limits::default(), None).unwrap();
     assert_eq!(doc.doctype.as_deref(), Some("InvoiceDetail.dtd"));
@@ -362,7 +348,7 @@ fn outbound_documents_are_valid_cxml() {
     let broken = String::from_utf8(writer::confirmation(&stamp, &parties(), &po, &decision(&[(1, 1, 0), (2, 2, 0)])))
         .unwrap()
         .replace("type=\"accept\"", "type=\"maybe\"");
-    assert_eq!(cxml_validate("broken.xml", broken.as_bytes()).0, 1);
+    assert_eq!(common::cxml_validate("broken.xml", broken.as_bytes()).0, 1);
 }
 
 // ---- through the pipeline ----

@@ -16,14 +16,6 @@ use dropgate::store::{orders, retailers, stock, Conn, Store};
 
 const ORDERS_SAMPLE: &str = "third_party/edifact/ORDERS_D96A_edifabric_two_messages_CUX_TOD_LOC.edi";
 
-fn validate_bytes(name: &str, bytes: &[u8]) {
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join(name);
-    std::fs::write(&f, bytes).unwrap();
-    let (ok, out) = common::edi_validate(&f);
-    assert!(ok, "{name} does not validate:\n{out}\n{}", String::from_utf8_lossy(bytes));
-}
-
 fn orders_of(p: &edifact::ParsedFile) -> Vec<&dropgate::domain::PurchaseOrder> {
     p.interchanges
         .iter()
@@ -237,9 +229,12 @@ fn ordrsp_and_contrl_validate() {
         assert!(text.contains("UNB+UNOB:3+RECEIVER1:01:ZZUK+SENDER1:16:ZZUK+"), "parties swapped: {text}");
         assert!(text.contains("RFF+ON:128576'"));
         assert!(text.contains(["LIN+1+5+4000862141404:SRS'", "LIN+1+3+", "LIN+1+7+"][n]), "{text}");
-        validate_bytes(&format!("ordrsp{n}.edi"), &bytes);
+        common::edi_validate_bytes(&format!("ordrsp{n}.edi"), &bytes);
         // D01B as well.
-        validate_bytes(&format!("ordrsp{n}_d01b.edi"), &writer::write_ordrsp(&env, "01B", "7", po, d).unwrap());
+        common::edi_validate_bytes(
+            &format!("ordrsp{n}_d01b.edi"),
+            &writer::write_ordrsp(&env, "01B", "7", po, d).unwrap(),
+        );
     }
     let d = &decision(&[(48, 0, 48)]);
     assert_eq!(d.state, DecisionState::Backordered);
@@ -284,7 +279,7 @@ fn ordrsp_and_contrl_validate() {
 /// CONTRL is a service message the validator has a grammar for in
 /// tools/edifact-grammars (ISO 9735-5 CONTRL, syntax 3).
 fn validate_contrl(bytes: &[u8]) {
-    validate_bytes("contrl.edi", bytes);
+    common::edi_validate_bytes("contrl.edi", bytes);
 }
 
 #[test]
@@ -339,7 +334,7 @@ fn desadv_and_invoic_validate() {
         if charset == Charset::Unoa {
             assert!(text.contains("ASA OBERG"), "UNOA: transliterated and upper case: {text}");
         }
-        validate_bytes(&format!("desadv_{}.edi", charset.code()), &bytes);
+        common::edi_validate_bytes(&format!("desadv_{}.edi", charset.code()), &bytes);
         let inv = Invoice {
             number: "INV-1".into(),
             date: "20261202".into(),
@@ -359,7 +354,7 @@ fn desadv_and_invoic_validate() {
         let bytes = writer::write_invoic(&env, release, &inv).unwrap();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         assert!(text.contains("MOA+77:32.16'") && text.contains("MOA+203:29.16'"), "{text}");
-        validate_bytes(&format!("invoic_{}.edi", charset.code()), &bytes);
+        common::edi_validate_bytes(&format!("invoic_{}.edi", charset.code()), &bytes);
     }
     // Characters no set can spell are refused with a reason, never dropped.
     let mut d2 = d.clone();
@@ -401,7 +396,7 @@ fn orders_through_the_pipeline(db: &common::TestDb) {
     let kinds: Vec<&str> = out.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(kinds, ["CONTRL", "ORDRSP", "ORDRSP"], "UNB asks for a CONTRL");
     for row in &out {
-        validate_bytes(&row.file_name, &row.payload);
+        common::edi_validate_bytes(&row.file_name, &row.payload);
     }
     assert!(String::from_utf8_lossy(&out[1].payload).contains("LIN+1+5+4000862141404:SRS'"));
     assert_eq!(out[1].order_id, Some(o[0].id));
@@ -432,7 +427,7 @@ fn orders_through_the_pipeline(db: &common::TestDb) {
     let contrl = out.iter().rev().find(|r| r.kind == "CONTRL").unwrap();
     let t = String::from_utf8_lossy(&contrl.payload);
     assert!(t.contains("UCM+000000101+ORDERS:D:96A:UN+4'") && t.contains("UCM+000000102+ORDERS:D:96A:UN+7'"), "{t}");
-    validate_bytes("contrl.edi", &contrl.payload);
+    common::edi_validate_bytes("contrl.edi", &contrl.payload);
 
     // An unknown sender and the broken sample land in quarantine with a reason.
     let stranger = String::from_utf8(bytes.clone()).unwrap().replace("SENDER1", "STRANGER").replace("+131", "+133");

@@ -349,3 +349,25 @@ pub fn wait_for_files(dir: &Path, n: usize, timeout: std::time::Duration) -> Vec
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// Checks bytes with `tools/edi-validate` (written to a file of that name).
+pub fn edi_validate_bytes(name: &str, bytes: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join(name);
+    std::fs::write(&f, bytes).unwrap();
+    let (ok, out) = edi_validate(&f);
+    assert!(ok, "{name} does not validate:\n{out}\n{}", String::from_utf8_lossy(bytes));
+}
+
+/// Runs `tools/cxml-validate` (the official DTDs) on bytes: its exit code and output.
+pub fn cxml_validate(name: &str, bytes: &[u8]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join(name);
+    std::fs::write(&f, bytes).unwrap();
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/cxml-validate");
+    let out = Command::new("bash").arg(tool).arg(&f).output().expect("run tools/cxml-validate");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let code = out.status.code().unwrap_or(-1);
+    assert_ne!(code, 2, "tools/cxml-validate could not run (xmllint from libxml2-utils?): {text}");
+    (code, text)
+}

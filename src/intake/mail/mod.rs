@@ -59,6 +59,20 @@ pub struct Handled {
     pub summary: Summary,
 }
 
+impl Handled {
+    /// A message recorded as rejected now.
+    fn rejected(mail_id: i64, retailer: Option<&str>) -> Handled {
+        Handled {
+            mail_id,
+            state: REJECTED.into(),
+            retailer: retailer.map(str::to_string),
+            documents: Vec::new(),
+            again: false,
+            summary: Summary::default(),
+        }
+    }
+}
+
 /// A retailer that takes mail.
 struct Sender {
     retailer: String,
@@ -266,14 +280,7 @@ impl Intake<'_> {
                 documents: &[],
             },
         )?;
-        Ok(Handled {
-            mail_id: id,
-            state: REJECTED.into(),
-            retailer: None,
-            documents: Vec::new(),
-            again: false,
-            summary: Summary::default(),
-        })
+        Ok(Handled::rejected(id, None))
     }
 
     /// Handles one fetched message: recorded (and its documents committed)
@@ -316,14 +323,7 @@ impl Intake<'_> {
                     documents: &[],
                 },
             )?;
-            Ok(Handled {
-                mail_id: id,
-                state: REJECTED.into(),
-                retailer: retailer.map(str::to_string),
-                documents: Vec::new(),
-                again: false,
-                summary: Summary::default(),
-            })
+            Ok(Handled::rejected(id, retailer))
         };
         let Some(msg) = parsed.as_ref() else {
             return reject(conn, None, format!("{label}: not an e-mail message dropgate can read"));
