@@ -9,6 +9,12 @@
 //! exchange, by an SSH client running in this process (russh), 8 at once,
 //! so that the client's own start-up is not what is measured.
 //!
+//! Each row is measured `SFTP_BENCH_ROUNDS` times (3), the two servers
+//! taking turns to go first; a row gives the median of each side's rounds
+//! and their range, since a shared machine's disk and cores swing from one
+//! second to the next. Every round uploads documents of its own (a server
+//! keeping a ledger would otherwise be measured taking repeats).
+//!
 //! `cargo bench --bench sftp`. Sizes: `SFTP_BENCH_MB` (200),
 //! `SFTP_BENCH_FILES` (1000, of 2 KB), `SFTP_BENCH_LOGINS` (200); cipher:
 //! `SFTP_BENCH_CIPHER` (aes128-gcm@openssh.com); some rows only:
@@ -325,22 +331,52 @@ fn logins_per_s(rt: &tokio::runtime::Runtime, peer: &Peer, key: &Arc<PrivateKey>
     n as f64 / t.elapsed().as_secs_f64()
 }
 
+/// The median of some figures.
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Writes `files` small files of 2 KB, unlike any other round's or row's.
+fn small_files(dir: &Path, tag: &str, files: u64) {
+    std::fs::create_dir_all(dir).unwrap();
+    for n in 0..files {
+        let mut body = format!("small file {tag} {n}\n").into_bytes();
+        body.resize(2048, b'.');
+        std::fs::write(dir.join(format!("f{n:05}.edi")), body).unwrap();
+    }
+}
+
+/// Marks the large file with its round, so that each round uploads
+/// different bytes.
+fn mark_big(path: &Path, round: usize) {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.write_all_at(format!("round {round:08}\n").as_bytes(), 0).unwrap();
+}
+
 fn main() {
     let mb = env_or("SFTP_BENCH_MB", 200);
     let files = env_or("SFTP_BENCH_FILES", 1000);
     let logins = env_or("SFTP_BENCH_LOGINS", 200);
+    let rounds = usize::try_from(env_or("SFTP_BENCH_ROUNDS", 3).max(1)).unwrap();
     let cipher = std::env::var("SFTP_BENCH_CIPHER").unwrap_or_else(|_| "aes128-gcm@openssh.com".into());
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     keygen(&w.join("client"));
     let client_pub = std::fs::read_to_string(w.join("client.pub")).unwrap().trim().to_string();
     let client = Client { key: w.join("client"), cipher: cipher.clone(), work: w.join("files") };
-    std::fs::create_dir_all(client.work.join("small")).unwrap();
+    std::fs::create_dir_all(&client.work).unwrap();
     std::fs::write(client.work.join("big.edi"), big_bytes(mb)).unwrap();
-    for n in 0..files {
-        let mut body = format!("small file {n}\n").into_bytes();
-        body.resize(2048, b'.');
-        std::fs::write(client.work.join(format!("small/f{n:05}.edi")), body).unwrap();
+    for r in 0..rounds {
+        small_files(&client.work.join(format!("small{r}")), &format!("plain {r}"), files);
+        small_files(&client.work.join(format!("synced{r}")), &format!("synced {r}"), files);
     }
 
     let (_dg, dropgate) = start_dropgate(w, &client_pub, mb);
@@ -348,7 +384,7 @@ fn main() {
 
     println!(
         "SFTP: {mb} MB file, {files} files of 2 KB, {logins} logins; cipher {cipher}, kex curve25519-sha256; \
-         client OpenSSH sftp"
+         client OpenSSH sftp; {rounds} rounds, medians"
     );
     if std::env::var_os("SFTP_BENCH_HOLD").is_some() {
         // For profiling by hand: both servers stay up until Ctrl-C (SIGINT).
@@ -369,50 +405,65 @@ fn main() {
         return;
     }
     let only = std::env::var("SFTP_BENCH_ONLY").unwrap_or_default();
-    let mut rows: Vec<(&str, f64, f64, &str)> = Vec::new();
-    let mut measure = |label: &'static str, unit: &'static str, f: &dyn Fn(&Peer) -> f64| {
+    type Row = (&'static str, Vec<f64>, Vec<f64>, &'static str);
+    let mut rows: Vec<Row> = Vec::new();
+    let mut measure = |label: &'static str, unit: &'static str, f: &dyn Fn(&Peer, usize) -> f64| {
         if !only.is_empty() && !only.split(',').any(|o| label.starts_with(o.trim())) {
             return;
         }
-        // Each row starts with the disk written out, and the servers idle.
-        settle();
-        let a = f(&dropgate);
-        settle();
-        let b = f(&openssh);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            // Each run starts with the disk written out, and the servers idle.
+            let order = if round % 2 == 0 { [&dropgate, &openssh] } else { [&openssh, &dropgate] };
+            for peer in order {
+                settle();
+                let v = f(peer, round);
+                if peer.name == dropgate.name {
+                    a.push(v)
+                } else {
+                    b.push(v)
+                }
+            }
+        }
         rows.push((label, a, b, unit));
     };
-    measure("upload", "MB/s", &|p| {
-        let t = client.batch(p, &format!("put big.edi {}/BIG-UP.edi\n", p.upload_dir));
+    measure("upload", "MB/s", &|p, round| {
+        mark_big(&client.work.join("big.edi"), round);
+        let t = client.batch(p, &format!("put big.edi {}/BIG-UP{round}.edi\n", p.upload_dir));
         mb as f64 / t.as_secs_f64()
     });
-    measure("download", "MB/s", &|p| {
+    measure("download", "MB/s", &|p, _| {
+        let _ = std::fs::remove_file(client.work.join("got.edi"));
         let t = client.batch(p, &format!("get {} got.edi\n", p.download_path));
         let got = std::fs::metadata(client.work.join("got.edi")).map(|m| m.len()).unwrap_or(0);
         assert_eq!(got, mb * 1024 * 1024, "{}: downloaded size", p.name);
         mb as f64 / t.as_secs_f64()
     });
-    measure("small files", "files/s", &|p| {
+    measure("small files", "files/s", &|p, round| {
         let mut script = format!("cd {}\n", p.upload_dir);
         for n in 0..files {
-            script.push_str(&format!("put small/f{n:05}.edi S{n:05}.edi\n"));
+            script.push_str(&format!("put small{round}/f{n:05}.edi S{round}-{n:05}.edi\n"));
         }
         let t = client.batch(p, &script);
         files as f64 / t.as_secs_f64()
     });
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let key = Arc::new(russh::keys::load_secret_key(w.join("client"), None).expect("client key"));
-    measure("small files, fsync", "files/s", &|p| {
+    measure("small files, fsync", "files/s", &|p, round| {
         // `put -f`: the client asks the server to sync each file before closing it.
         let mut script = format!("cd {}\n", p.upload_dir);
         for n in 0..files {
-            script.push_str(&format!("put -f small/f{n:05}.edi F{n:05}.edi\n"));
+            script.push_str(&format!("put -f synced{round}/f{n:05}.edi F{round}-{n:05}.edi\n"));
         }
         let t = client.batch(p, &script);
         files as f64 / t.as_secs_f64()
     });
-    measure("logins", "logins/s", &|p| logins_per_s(&rt, p, &key, logins, 8));
-    println!("{:<20} {:>16} {:>16} {:>8}", "", "dropgate", "openssh", "ratio");
+    measure("logins", "logins/s", &|p, _| logins_per_s(&rt, p, &key, logins, 8));
+    println!("{:<20} {:>16} {:>16} {:>8}   rounds (dropgate | openssh)", "", "dropgate", "openssh", "ratio");
+    let all = |v: &[f64]| v.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(" ");
     for (label, a, b, unit) in rows {
-        println!("{label:<20} {a:>7.1} {unit:<8} {b:>7.1} {unit:<8} {:>7.2}x", a / b);
+        let (ours, theirs) = (median(&a), median(&b));
+        let ratio = ours / theirs;
+        println!("{label:<20} {ours:>7.1} {unit:<8} {theirs:>7.1} {unit:<8} {ratio:>7.2}x   {} | {}", all(&a), all(&b));
     }
 }

@@ -250,10 +250,9 @@ fn connect_with(url: &str, manual_checkpoints: bool) -> Result<Conn> {
             }
         }
         let mut c = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
-        // 16 KiB pages (taken only by a database not yet created): a
-        // document's bytes are written and read in a quarter of the pages.
+        // The page size is taken only by a database not yet created.
         c.batch_execute(
-            "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+            "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
              PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )
         .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
