@@ -11,8 +11,8 @@
 //!
 //! Each row is measured `SFTP_BENCH_ROUNDS` times (3), the two servers
 //! taking turns to go first; a row gives the median of each side's rounds
-//! and their range, since a shared machine's disk and cores swing from one
-//! second to the next. Every round uploads documents of its own (a server
+//! and every round's figure, since a shared machine's disk and cores swing
+//! from one second to the next. Every round uploads documents of its own (a server
 //! keeping a ledger would otherwise be measured taking repeats).
 //!
 //! `cargo bench --bench sftp`. Sizes: `SFTP_BENCH_MB` (200),

@@ -250,7 +250,8 @@ fn connect_with(url: &str, manual_checkpoints: bool) -> Result<Conn> {
             }
         }
         let mut c = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
-        // The page size is taken only by a database not yet created.
+        // 4 KiB pages (taken only by a database not yet created): a small
+        // document's commit appends a few small pages to the log.
         c.batch_execute(
             "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
              PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
