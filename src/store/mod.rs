@@ -394,6 +394,16 @@ static UNSYNCED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 /// seconds while they go on); and, while unsynced commits go on (a large
 /// upload arriving), writes the log to disk every tenth of a second, so
 /// that the commit that ends them has little left to wait for.
+///
+/// After a checkpoint SQLite writes the log again from its start, over the
+/// old frames. A frame (a page and its 24-byte header) does not line up
+/// with the file system's blocks, so each write covers parts of blocks;
+/// where those blocks are no longer in memory (a machine that reclaims
+/// idle page cache does so within a minute), the kernel reads them from
+/// disk first, and a commit of a dozen frames waits for a dozen reads. So
+/// once writes pause, and the log has not been emptied for a while, the
+/// checkpointer truncates it: later commits write over blocks written
+/// moments ago, or append.
 pub struct Checkpointer {
     url: String,
 }
@@ -403,6 +413,12 @@ impl Checkpointer {
     const QUIET: Duration = Duration::from_millis(500);
     /// Copied at least this often while writes go on.
     const AT_LEAST: Duration = Duration::from_secs(10);
+    /// The log is emptied, at a pause, once it was last emptied this long ago.
+    const TRUNCATE_AFTER: Duration = Duration::from_secs(20);
+    /// How long emptying the log waits for readers still on it.
+    const TRUNCATE_WAIT_MS: u32 = 100;
+    /// Tried again this long after readers kept it from being emptied.
+    const TRUNCATE_RETRY: Duration = Duration::from_secs(5);
 
     /// The log's file, for syncing it.
     fn wal_path(&self) -> Option<std::path::PathBuf> {
@@ -419,7 +435,11 @@ impl Checkpointer {
         let mut seen = COMMITS.load(Ordering::Relaxed);
         let mut changed_at = std::time::Instant::now();
         let mut done_at = std::time::Instant::now();
+        let mut truncated_at = std::time::Instant::now();
+        let mut truncate_tried_at: Option<std::time::Instant> = None;
         let mut dirty = true;
+        // Whether the log may hold frames (written since it was last emptied).
+        let mut filled = true;
         loop {
             let stopping = stop.load(Ordering::SeqCst);
             let u = UNSYNCED.load(Ordering::Relaxed);
@@ -440,15 +460,40 @@ impl Checkpointer {
                 seen = now;
                 changed_at = std::time::Instant::now();
                 dirty = true;
+                filled = true;
             }
-            let due = changed_at.elapsed() >= Self::QUIET || done_at.elapsed() >= Self::AT_LEAST || stopping;
-            if dirty && due {
+            let quiet = changed_at.elapsed() >= Self::QUIET;
+            let due = quiet || done_at.elapsed() >= Self::AT_LEAST || stopping;
+            let retry = truncate_tried_at.is_none_or(|t| t.elapsed() >= Self::TRUNCATE_RETRY);
+            let truncate = filled && (stopping || (quiet && retry && truncated_at.elapsed() >= Self::TRUNCATE_AFTER));
+            if (dirty && due) || truncate {
                 if conn.is_none() {
-                    conn = connect(&self.url).map_err(|e| tracing::warn!("checkpoints: {e}")).ok();
+                    conn = self.connect().map_err(|e| tracing::warn!("checkpoints: {e}")).ok();
                 }
                 if let Some(Conn::Sqlite(c)) = conn.as_mut() {
-                    match c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-                        Ok(()) => dirty = COMMITS.load(Ordering::Relaxed) != seen,
+                    let r = if truncate {
+                        // Writers of this process wait for their turn, not in
+                        // SQLite's busy handler, while the log is emptied.
+                        let _turn = SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    } else {
+                        c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    };
+                    match r {
+                        Ok(()) => {
+                            dirty = COMMITS.load(Ordering::Relaxed) != seen;
+                            // Readers still on the log keep it (the pragma
+                            // then reports busy): tried again at the next pause.
+                            if truncate {
+                                if self.wal_len() == Some(0) {
+                                    filled = dirty;
+                                    truncated_at = std::time::Instant::now();
+                                    truncate_tried_at = None;
+                                } else {
+                                    truncate_tried_at = Some(std::time::Instant::now());
+                                }
+                            }
+                        }
                         Err(e) => {
                             tracing::warn!("checkpoint: {e}");
                             conn = None;
@@ -462,6 +507,19 @@ impl Checkpointer {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The checkpointer's own connection: it waits only briefly for readers
+    /// when emptying the log.
+    fn connect(&self) -> Result<Conn> {
+        let mut conn = connect(&self.url)?;
+        with_conn!(&mut conn, c => c.batch_execute(&format!("PRAGMA busy_timeout = {}", Self::TRUNCATE_WAIT_MS)))?;
+        Ok(conn)
+    }
+
+    /// The length of the log's file, if it can be read.
+    fn wal_len(&self) -> Option<u64> {
+        std::fs::metadata(self.wal_path()?).ok().map(|m| m.len())
     }
 }
 
