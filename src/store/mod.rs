@@ -435,8 +435,8 @@ impl Checkpointer {
         let mut seen = COMMITS.load(Ordering::Relaxed);
         let mut changed_at = std::time::Instant::now();
         let mut done_at = std::time::Instant::now();
-        let mut truncated_at = std::time::Instant::now();
-        let mut truncate_tried_at: Option<std::time::Instant> = None;
+        // When the log may next be emptied (at a pause).
+        let mut truncate_from = std::time::Instant::now() + Self::TRUNCATE_AFTER;
         let mut dirty = true;
         // Whether the log may hold frames (written since it was last emptied).
         let mut filled = true;
@@ -464,8 +464,7 @@ impl Checkpointer {
             }
             let quiet = changed_at.elapsed() >= Self::QUIET;
             let due = quiet || done_at.elapsed() >= Self::AT_LEAST || stopping;
-            let retry = truncate_tried_at.is_none_or(|t| t.elapsed() >= Self::TRUNCATE_RETRY);
-            let truncate = filled && (stopping || (quiet && retry && truncated_at.elapsed() >= Self::TRUNCATE_AFTER));
+            let truncate = filled && (stopping || (quiet && std::time::Instant::now() >= truncate_from));
             if (dirty && due) || truncate {
                 if conn.is_none() {
                     conn = self.connect().map_err(|e| tracing::warn!("checkpoints: {e}")).ok();
@@ -483,15 +482,14 @@ impl Checkpointer {
                         Ok(()) => {
                             dirty = COMMITS.load(Ordering::Relaxed) != seen;
                             // Readers still on the log keep it (the pragma
-                            // then reports busy): tried again at the next pause.
+                            // then reports busy): tried again a little later.
                             if truncate {
-                                if self.wal_len() == Some(0) {
+                                let emptied = self.wal_len() == Some(0);
+                                if emptied {
                                     filled = dirty;
-                                    truncated_at = std::time::Instant::now();
-                                    truncate_tried_at = None;
-                                } else {
-                                    truncate_tried_at = Some(std::time::Instant::now());
                                 }
+                                let wait = if emptied { Self::TRUNCATE_AFTER } else { Self::TRUNCATE_RETRY };
+                                truncate_from = std::time::Instant::now() + wait;
                             }
                         }
                         Err(e) => {
