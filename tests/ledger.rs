@@ -235,11 +235,12 @@ fn stock_import_on_every_backend() {
     }
 }
 
-/// The daemon's checkpointer leaves an empty write-ahead log when it stops:
-/// every commit is in the database file, and the next commits append to
-/// the log instead of writing over blocks written long before.
+/// The daemon's checkpointer copies the write-ahead log into the database
+/// at a pause and leaves the log's file as it is, so that the next commit
+/// writes over its first frames (the file does not grow); and it leaves an
+/// empty log when it stops: every commit is in the database file.
 #[test]
-fn checkpointer_empties_the_log_when_it_stops() {
+fn checkpointer_reuses_the_log_and_empties_it_when_it_stops() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("d.db").display());
     let wal = dir.path().join("d.db-wal");
@@ -251,7 +252,7 @@ fn checkpointer_empties_the_log_when_it_stops() {
         let running = s.spawn(|| checkpointer.run(&stop));
         // An idle pooled connection stays open meanwhile: it holds no snapshot.
         let mut conn = store.conn().unwrap();
-        for n in 0..50 {
+        let mut receive = |n: usize| {
             let body = format!("document {n}");
             let a = Arrival {
                 source: "cli",
@@ -261,8 +262,17 @@ fn checkpointer_empties_the_log_when_it_stops() {
                 settled: true,
             };
             documents::receive(&mut conn, a).unwrap();
+        };
+        for n in 0..50 {
+            receive(n);
         }
-        assert!(wal_len() > 0, "the commits are in the log");
+        let filled = wal_len();
+        assert!(filled > 0, "the commits are in the log");
+        // A pause: the log is copied, and kept to be written over.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(wal_len(), filled, "a pause leaves the log's file as it is");
+        receive(50);
+        assert_eq!(wal_len(), filled, "the next commit writes over the log's first frames");
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         running.join().unwrap();
         assert_eq!(wal_len(), 0, "the log is emptied at the stop");
@@ -270,5 +280,5 @@ fn checkpointer_empties_the_log_when_it_stops() {
     drop(store);
     let store = Store::open(&url, 1).unwrap();
     let mut conn = store.conn().unwrap();
-    assert_eq!(documents::pending(&mut conn, 100).unwrap().len(), 50);
+    assert_eq!(documents::pending(&mut conn, 100).unwrap().len(), 51);
 }
