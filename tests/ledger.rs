@@ -221,6 +221,40 @@ fn large_outbox_documents_on_every_backend() {
     }
 }
 
+/// Small bytes stored at once stay in the blob's row (no chunk is written);
+/// longer ones go into chunks; both read back the same way.
+fn small_blobs(db: &common::TestDb) {
+    use diesel::prelude::*;
+    use dropgate::store::schema::blob_chunks::dsl as bc;
+    let store = Store::open(&db.url, 2).unwrap();
+    let mut conn = store.conn().unwrap();
+    for (len, chunks) in [(0, 0), (10, 0), (blobs::INLINE, 0), (blobs::INLINE + 1, 1)] {
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let blob = conn.write(|c| blobs::store(c, &bytes)).unwrap();
+        let stored: i64 = dropgate::store::with_conn!(&mut *conn, c =>
+            bc::blob_chunks.filter(bc::blob_id.eq(blob)).count().get_result(c))
+        .unwrap();
+        assert_eq!(stored, chunks, "{len} bytes");
+        assert_eq!(blobs::read(&mut conn, blob).unwrap(), bytes, "{len} bytes");
+        assert_eq!(blobs::head(&mut conn, blob, 5).unwrap(), bytes[..len.min(5)], "{len} bytes");
+        assert_eq!(blobs::chunk_numbers(&mut conn, blob).unwrap(), vec![0], "{len} bytes");
+        assert_eq!(blobs::chunk(&mut conn, blob, 0).unwrap(), Some(bytes.clone()), "{len} bytes");
+        assert_eq!(blobs::chunk(&mut conn, blob, 1).unwrap(), None, "{len} bytes");
+        let d = blobs::describe(&mut conn, blob).unwrap();
+        assert_eq!((d.size, d.sha256), (len as i64, dropgate::util::sha256_hex(&bytes)), "{len} bytes");
+        conn.write(|c| blobs::delete(c, blob)).unwrap();
+        assert!(blobs::chunk_numbers(&mut conn, blob).unwrap().is_empty(), "{len} bytes");
+        assert_eq!(blobs::chunk(&mut conn, blob, 0).unwrap(), None, "{len} bytes");
+    }
+}
+
+#[test]
+fn small_blobs_on_every_backend() {
+    for db in common::all_dbs("small_blobs_on_every_backend") {
+        small_blobs(&db);
+    }
+}
+
 #[test]
 fn streamed_blobs_on_every_backend() {
     for db in common::all_dbs("streamed_blobs_on_every_backend") {

@@ -4,6 +4,9 @@
 //! (or the waiting file) that refers to it is committed. An incomplete blob
 //! that nobody touched for a while is left over from a dropped connection
 //! or a crash, and is swept.
+//!
+//! A blob stored whole at once and no longer than [`INLINE`] keeps its
+//! bytes in its own row instead, read as its one chunk (number 0).
 
 use super::schema::{blob_chunks::dsl as bc, blobs::dsl as b};
 use super::{now_micros, with_conn, Conn, Result};
@@ -11,6 +14,11 @@ use diesel::prelude::*;
 
 /// Bytes per chunk.
 pub const CHUNK: usize = 2 * 1024 * 1024;
+
+/// Bytes kept in the blob's row at most: row and bytes fit one 4 KiB page,
+/// and the commit of a small document writes neither a chunk nor a page of
+/// the chunks' index (two pages of the ten or so it writes).
+pub const INLINE: usize = 3 * 1024;
 
 /// Starts an incomplete, empty blob.
 pub fn create(conn: &mut Conn) -> Result<i64> {
@@ -48,6 +56,14 @@ pub fn store(conn: &mut Conn, bytes: &[u8]) -> Result<i64> {
 /// Stores bytes held in memory as a complete blob of chunks of `chunk`
 /// bytes (the last one shorter).
 pub fn store_in_chunks(conn: &mut Conn, bytes: &[u8], chunk: usize) -> Result<i64> {
+    if bytes.len() <= INLINE.min(chunk) {
+        let now = now_micros();
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        return Ok(with_conn!(conn, c => diesel::insert_into(b::blobs)
+            .values((b::size.eq(size), b::complete.eq(true), b::touched_at.eq(now), b::bytes.eq(Some(bytes))))
+            .returning(b::id)
+            .get_result(c))?);
+    }
     if bytes.len() <= chunk {
         let now = now_micros();
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
@@ -81,18 +97,36 @@ pub fn store_in_chunks(conn: &mut Conn, bytes: &[u8], chunk: usize) -> Result<i6
     Ok(blob)
 }
 
+/// The bytes kept in a blob's row, if it keeps them there.
+fn inline(conn: &mut Conn, blob: i64) -> Result<Option<Vec<u8>>> {
+    let row: Option<Option<Vec<u8>>> = with_conn!(conn, c => b::blobs.select(b::bytes).find(blob).first(c).optional())?;
+    Ok(row.flatten())
+}
+
 /// The numbers of a blob's chunks, in order.
 pub fn chunk_numbers(conn: &mut Conn, blob: i64) -> Result<Vec<i32>> {
-    Ok(with_conn!(conn, c => bc::blob_chunks
+    let seqs: Vec<i32> = with_conn!(conn, c => bc::blob_chunks
         .select(bc::seq)
         .filter(bc::blob_id.eq(blob))
         .order(bc::seq.asc())
-        .load(c))?)
+        .load(c))?;
+    if seqs.is_empty() {
+        let kept: Option<bool> =
+            with_conn!(conn, c => b::blobs.select(b::bytes.is_not_null()).find(blob).first(c).optional())?;
+        if kept == Some(true) {
+            return Ok(vec![0]);
+        }
+    }
+    Ok(seqs)
 }
 
 /// One chunk's bytes.
 pub fn chunk(conn: &mut Conn, blob: i64, seq: i32) -> Result<Option<Vec<u8>>> {
-    Ok(with_conn!(conn, c => bc::blob_chunks.select(bc::bytes).find((blob, seq)).first(c).optional())?)
+    let bytes = with_conn!(conn, c => bc::blob_chunks.select(bc::bytes).find((blob, seq)).first(c).optional())?;
+    match bytes {
+        None if seq == 0 => inline(conn, blob),
+        other => Ok(other),
+    }
 }
 
 /// A blob's SHA-256, size and leading bytes (see [`super::documents::head_of`]).
@@ -119,6 +153,9 @@ pub fn describe(conn: &mut Conn, blob: i64) -> Result<super::documents::Streamed
 
 /// All of a blob's bytes.
 pub fn read(conn: &mut Conn, blob: i64) -> Result<Vec<u8>> {
+    if let Some(bytes) = inline(conn, blob)? {
+        return Ok(bytes);
+    }
     let seqs = chunk_numbers(conn, blob)?;
     if seqs.len() == 1 {
         return Ok(chunk(conn, blob, seqs[0])?.unwrap_or_default());
@@ -135,6 +172,10 @@ pub fn read(conn: &mut Conn, blob: i64) -> Result<Vec<u8>> {
 
 /// The first `n` bytes of a blob (or all, if shorter).
 pub fn head(conn: &mut Conn, blob: i64, n: usize) -> Result<Vec<u8>> {
+    if let Some(mut bytes) = inline(conn, blob)? {
+        bytes.truncate(n);
+        return Ok(bytes);
+    }
     let first: Option<Vec<u8>> = with_conn!(conn, c => bc::blob_chunks
         .select(bc::bytes)
         .filter(bc::blob_id.eq(blob))

@@ -192,6 +192,7 @@ diesel::table! {
         size -> BigInt,
         complete -> Bool,
         touched_at -> BigInt,
+        bytes -> Nullable<Binary>,
     }
 }
 
