@@ -258,7 +258,7 @@ fn connect_with(url: &str, manual_checkpoints: bool) -> Result<Conn> {
         )
         .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
         if manual_checkpoints {
-            c.batch_execute("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;")
+            c.batch_execute(&format!("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {LOG_KEPT};"))
                 .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
         }
         Ok(Conn::Sqlite(c))
@@ -376,6 +376,10 @@ impl Store {
         (self.backend == Backend::Sqlite).then(|| Checkpointer { url: self.url.clone() })
     }
 }
+
+/// Bytes of SQLite's log kept when it is written over again (in the
+/// daemon); the rest is cut off.
+const LOG_KEPT: u64 = 64 << 20;
 
 /// The turn of SQLite writers of this process (one process owns an SQLite
 /// database; writers of other processes, such as a command run while
@@ -529,13 +533,14 @@ impl Checkpointer {
         Ok(conn)
     }
 
-    /// Reads the log's file through (its blocks stay in memory); a failure
-    /// only costs speed.
+    /// Reads the part of the log's file that is written over again (its
+    /// blocks stay in memory); a failure only costs speed.
     fn warm(&self, buf: &mut Vec<u8>) {
         use std::io::Read;
-        let Some(mut f) = self.wal_path().and_then(|p| std::fs::File::open(p).ok()) else { return };
+        let Some(f) = self.wal_path().and_then(|p| std::fs::File::open(p).ok()) else { return };
         buf.resize(1 << 20, 0);
-        while matches!(f.read(buf), Ok(n) if n > 0) {}
+        let mut kept = f.take(LOG_KEPT);
+        while matches!(kept.read(buf), Ok(n) if n > 0) {}
     }
 
     /// The length of the log's file, if it can be read.
