@@ -56,24 +56,19 @@ pub fn store(conn: &mut Conn, bytes: &[u8]) -> Result<i64> {
 /// Stores bytes held in memory as a complete blob of chunks of `chunk`
 /// bytes (the last one shorter).
 pub fn store_in_chunks(conn: &mut Conn, bytes: &[u8], chunk: usize) -> Result<i64> {
-    if bytes.len() <= INLINE.min(chunk) {
-        let now = now_micros();
-        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        return Ok(with_conn!(conn, c => diesel::insert_into(b::blobs)
-            .values((b::size.eq(size), b::complete.eq(true), b::touched_at.eq(now), b::bytes.eq(Some(bytes))))
-            .returning(b::id)
-            .get_result(c))?);
-    }
     if bytes.len() <= chunk {
         let now = now_micros();
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let kept = (bytes.len() <= INLINE).then_some(bytes);
         let blob: i64 = with_conn!(conn, c => diesel::insert_into(b::blobs)
-            .values((b::size.eq(size), b::complete.eq(true), b::touched_at.eq(now)))
+            .values((b::size.eq(size), b::complete.eq(true), b::touched_at.eq(now), b::bytes.eq(kept)))
             .returning(b::id)
             .get_result(c))?;
-        with_conn!(conn, c => diesel::insert_into(bc::blob_chunks)
-            .values((bc::blob_id.eq(blob), bc::seq.eq(0), bc::bytes.eq(bytes)))
-            .execute(c))?;
+        if kept.is_none() {
+            with_conn!(conn, c => diesel::insert_into(bc::blob_chunks)
+                .values((bc::blob_id.eq(blob), bc::seq.eq(0), bc::bytes.eq(bytes)))
+                .execute(c))?;
+        }
         return Ok(blob);
     }
     let now = now_micros();

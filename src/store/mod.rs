@@ -497,11 +497,9 @@ impl Checkpointer {
                             // Readers still on the log keep it (the pragma
                             // then reports busy): tried again a little later.
                             if truncate {
-                                let emptied = self.wal_len() == Some(0);
-                                if emptied {
+                                if self.wal_len() == Some(0) {
                                     filled = dirty;
-                                }
-                                if !emptied {
+                                } else {
                                     truncate_from = std::time::Instant::now() + Self::TRUNCATE_RETRY;
                                 }
                             }
