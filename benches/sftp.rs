@@ -20,7 +20,8 @@
 //! `SFTP_BENCH_CIPHER` (aes128-gcm@openssh.com); some rows only:
 //! `SFTP_BENCH_ONLY=upload,small` (row names' beginnings); `SFTP_BENCH_HOLD=1`
 //! starts both servers, prints how to reach them and keeps them up (for a
-//! profiler). `cargo test --bench sftp`
+//! profiler); `SFTP_BENCH_BUSY_POLL_US` sets dropgate's `[sftp] busy_poll_us`
+//! (0 turns its busy poll off). `cargo test --bench sftp`
 //! runs it unoptimized (for checking the script, not for figures).
 //!
 //! Needs `sshd` (package openssh-server), `unshare` (util-linux), `sftp` and
@@ -131,9 +132,11 @@ fn start_dropgate(work: &Path, client_pub: &str, mb: u64) -> (Kill, Peer) {
         format!(
             "data_dir = \"data\"\n[company]\nname = \"Bench\"\n[database]\nurl = \"sqlite://{}\"\n[sftp]\n\
              listen = \"127.0.0.1:{port}\"\nmax_file_bytes = {}\nmax_sessions_per_ip = 10000\n\
-             max_sessions_per_retailer = 10000\nban_after_failures = 100000\n",
+             max_sessions_per_retailer = 10000\nban_after_failures = 100000\n{}",
             db.display(),
-            (mb + 1) * 1024 * 1024
+            (mb + 1) * 1024 * 1024,
+            // The server's default unless set (0 turns the busy poll off).
+            std::env::var("SFTP_BENCH_BUSY_POLL_US").map(|us| format!("busy_poll_us = {us}\n")).unwrap_or_default()
         ),
     )
     .unwrap();

@@ -410,6 +410,12 @@ pub struct Sftp {
     /// after this many hours (0: kept until removed by the retailer).
     #[serde(default = "default_waiting_expire_hours")]
     pub waiting_expire_hours: u64,
+    /// After answering a request, how long a session keeps polling its
+    /// socket for the client's next one before its thread sleeps, in
+    /// microseconds (0: never). Trades a little processor time for the
+    /// wake-up between requests; a client slower than this is not polled for.
+    #[serde(default = "default_busy_poll_us")]
+    pub busy_poll_us: u64,
 }
 
 impl Default for Sftp {
@@ -426,6 +432,7 @@ impl Default for Sftp {
             ban_secs: default_ban_secs(),
             chunk_bytes: default_chunk_bytes(),
             waiting_expire_hours: default_waiting_expire_hours(),
+            busy_poll_us: default_busy_poll_us(),
         }
     }
 }
@@ -435,6 +442,13 @@ impl Sftp {
     pub fn chunk(&self) -> usize {
         self.chunk_bytes.clamp(4096, 64 << 20)
     }
+}
+
+/// The longest busy poll `[sftp] busy_poll_us` may ask for.
+pub const MAX_BUSY_POLL_US: u64 = 10_000;
+
+fn default_busy_poll_us() -> u64 {
+    300
 }
 
 fn default_waiting_expire_hours() -> u64 {
@@ -485,7 +499,7 @@ fn default_max_attempts() -> i32 {
     10
 }
 fn default_poll_ms() -> u64 {
-    200
+    300
 }
 
 impl Config {
@@ -521,6 +535,13 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("."));
         if cfg.company.name.trim().is_empty() {
             bail!("{}: company.name must not be empty", path.display());
+        }
+        if cfg.sftp.busy_poll_us > MAX_BUSY_POLL_US {
+            bail!(
+                "{}: sftp.busy_poll_us = {} is more than {MAX_BUSY_POLL_US} (10 ms): a longer poll only burns processor time",
+                path.display(),
+                cfg.sftp.busy_poll_us
+            );
         }
         if let Some(m) = &cfg.mail {
             m.validate().with_context(|| format!("{}: invalid [mail]", path.display()))?;
@@ -602,5 +623,20 @@ mod tests {
             let e = format!("{:#}", mail(extra).unwrap_err());
             assert!(e.contains(why), "{extra}: {e}");
         }
+    }
+
+    #[test]
+    fn sftp_busy_poll_has_a_default_and_a_bound() {
+        let load = |sftp: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("dropgate.toml");
+            std::fs::write(&p, format!("[company]\nname = \"W\"\n[database]\nurl = \"sqlite://x.db\"\n[sftp]\n{sftp}"))
+                .unwrap();
+            Config::load(&p)
+        };
+        assert_eq!(load("").unwrap().sftp.busy_poll_us, 300);
+        assert_eq!(load("busy_poll_us = 0\n").unwrap().sftp.busy_poll_us, 0);
+        let e = format!("{:#}", load("busy_poll_us = 20000\n").unwrap_err());
+        assert!(e.contains("sftp.busy_poll_us = 20000 is more than 10000"), "{e}");
     }
 }

@@ -9,11 +9,15 @@
 //! Each connection runs on the `serve` runtime as one task; its SFTP
 //! requests are answered inside it (see [`channel`]); database work runs
 //! on the session's thread, out of the runtime's way (see `blocking`).
+//! Its socket is read with a short busy poll after each answer (see
+//! [`poll`]), so a client's next request is not kept waiting for a thread
+//! to wake.
 //! On shutdown the listener stops accepting, new uploads
 //! are refused, and uploads in flight get a few seconds to finish.
 
 pub mod auth;
 mod channel;
+mod poll;
 mod tree;
 mod upload;
 
@@ -305,6 +309,7 @@ impl Listener {
         let mut sweep = tokio::time::interval(SWEEP_EVERY);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         sweep.tick().await;
+        let busy_poll = Duration::from_micros(shared.cfg.sftp.busy_poll_us.min(crate::config::MAX_BUSY_POLL_US));
         loop {
             while tasks.try_join_next().is_some() {}
             let (stream, peer) = tokio::select! {
@@ -340,7 +345,7 @@ impl Listener {
             // in one read, not one for each (writes pass straight through).
             let (stream, cutter) = match stream.into_std().and_then(|s| {
                 let c = s.try_clone()?;
-                Ok((tokio::io::BufReader::with_capacity(READ_BUFFER, tokio::net::TcpStream::from_std(s)?), c))
+                Ok((tokio::io::BufReader::with_capacity(READ_BUFFER, poll::PolledStream::new(s, busy_poll)?), c))
             }) {
                 Ok(x) => x,
                 Err(e) => {
