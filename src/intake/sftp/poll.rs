@@ -175,60 +175,74 @@ impl AsyncWrite for PolledStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    async fn pair(window: Duration) -> (PolledStream, TcpStream) {
+    /// A server end polled for `window`, and a plain client end.
+    fn pair(window: Duration) -> (PolledStream, std::net::TcpStream) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let client = TcpStream::connect(addr).await.unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client.set_nodelay(true).unwrap();
         let (server, _) = listener.accept().unwrap();
         server.set_nonblocking(true).unwrap();
         (PolledStream::new(server, window).unwrap(), client)
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn reads_what_arrives_while_polling_and_after() {
-        let (mut server, mut client) = pair(Duration::from_millis(5)).await;
+    /// The client: after each pause, sends five bytes and reads them back.
+    fn client(mut c: std::net::TcpStream, pauses: Vec<Duration>) -> std::thread::JoinHandle<()> {
+        std::thread::spawn(move || {
+            for (n, pause) in pauses.into_iter().enumerate() {
+                std::thread::sleep(pause);
+                let sent = [u8::try_from(n).unwrap(); 5];
+                c.write_all(&sent).unwrap();
+                let mut back = [0u8; 5];
+                c.read_exact(&mut back).unwrap();
+                assert_eq!(back, sent);
+            }
+        })
+    }
+
+    async fn echo(server: &mut PolledStream, n: usize) {
         let mut got = [0u8; 5];
-        for round in 0..50u8 {
-            // Answered at once: found by the poll (or by the reactor).
-            client.write_all(&[round; 5]).await.unwrap();
-            server.read_exact(&mut got).await.unwrap();
-            assert_eq!(got, [round; 5]);
-            server.write_all(&got).await.unwrap();
-            let mut back = [0u8; 5];
-            client.read_exact(&mut back).await.unwrap();
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, [u8::try_from(n).unwrap(); 5]);
+        server.write_all(&got).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_prompt_client_is_polled_for_and_a_slow_one_is_not() {
+        // The server waits before each request: the poll finds those that
+        // come within the window.
+        let (mut server, c) = pair(Duration::from_millis(200));
+        let mut pauses = vec![Duration::from_micros(300); 20];
+        // Then a client slower than the window, and one more request.
+        pauses.extend([Duration::from_millis(400), Duration::from_micros(300)]);
+        let client = client(c, pauses);
+        for n in 0..20 {
+            echo(&mut server, n).await;
         }
         assert!(server.polled > 0, "no read was answered by the poll");
+        assert!(server.prompt);
         let polled = server.polled;
-        // A client slower than the window: the poll gives up, the reactor
-        // wakes the read, and the next read does not poll.
-        let writer = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            client.write_all(b"later").await.unwrap();
-            client
-        });
-        server.read_exact(&mut got).await.unwrap();
-        assert_eq!(&got, b"later");
+        echo(&mut server, 20).await;
         assert!(!server.prompt, "a client slower than the window is not polled for");
-        assert_eq!(server.polled, polled, "the slow client's bytes came through the reactor");
-        let mut client = writer.await.unwrap();
-        client.write_all(b"again").await.unwrap();
-        server.read_exact(&mut got).await.unwrap();
-        assert_eq!(&got, b"again");
+        echo(&mut server, 21).await;
+        assert_eq!(server.polled, polled, "not polled for after the slow request");
+        client.join().unwrap();
         // End of stream.
-        drop(client);
+        let mut got = [0u8; 1];
         assert_eq!(server.read(&mut got).await.unwrap(), 0);
-        assert_eq!(POLLING.load(Ordering::SeqCst), 0);
+        assert_eq!(POLLING.load(Ordering::SeqCst), 0, "the place among the polling connections is given back");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_zero_window_never_polls() {
-        let (mut server, mut client) = pair(Duration::ZERO).await;
-        client.write_all(b"x").await.unwrap();
-        let mut got = [0u8; 1];
-        server.read_exact(&mut got).await.unwrap();
-        assert_eq!(&got, b"x");
-        assert_eq!(server.polled, 0);
+        let (mut server, c) = pair(Duration::ZERO);
+        let client = client(c, vec![Duration::from_micros(300); 5]);
+        for n in 0..5 {
+            echo(&mut server, n).await;
+        }
+        client.join().unwrap();
+        assert_eq!((server.reads, server.polled), (5, 0));
     }
 }
