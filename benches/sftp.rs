@@ -21,7 +21,8 @@
 //! `SFTP_BENCH_ONLY=upload,small` (row names' beginnings); `SFTP_BENCH_HOLD=1`
 //! starts both servers, prints how to reach them and keeps them up (for a
 //! profiler); `SFTP_BENCH_BUSY_POLL_US` sets dropgate's `[sftp] busy_poll_us`
-//! (0 turns its busy poll off). `cargo test --bench sftp`
+//! (0 turns its busy poll off); `SFTP_BENCH_PAGE_SIZE` makes its database
+//! with pages of that size. `cargo test --bench sftp`
 //! runs it unoptimized (for checking the script, not for figures).
 //!
 //! Needs `sshd` (package openssh-server), `unshare` (util-linux), `sftp` and
@@ -140,6 +141,16 @@ fn start_dropgate(work: &Path, client_pub: &str, mb: u64) -> (Kill, Peer) {
         ),
     )
     .unwrap();
+    if let Ok(size) = std::env::var("SFTP_BENCH_PAGE_SIZE") {
+        // A database made with other pages than dropgate's default (it keeps
+        // the page size it was made with).
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+        let mut c = diesel::SqliteConnection::establish(db.to_str().unwrap()).expect("create the database");
+        c.batch_execute(&format!("PRAGMA page_size = {size}; PRAGMA journal_mode = WAL; CREATE TABLE bench_made (x)"))
+            .expect("page size");
+    }
     let store = Store::open(&format!("sqlite://{}", db.display()), 2).expect("open store");
     let mut conn = store.conn().unwrap();
     let p = Profile::from_toml(

@@ -250,10 +250,15 @@ fn connect_with(url: &str, manual_checkpoints: bool) -> Result<Conn> {
             }
         }
         let mut c = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
-        // 4 KiB pages (taken only by a database not yet created): a small
-        // document's commit appends a few small pages to the log.
+        // 8 KiB pages (taken only by a database not yet created). A small
+        // document's commit writes about ten pages to the log, and a large
+        // one is written a page at a time (two writes a page, its header
+        // and its bytes): 4 KiB pages made a 2 KB upload's commit cheaper
+        // but a 200 MB upload spend 40% of its time writing the log; 8 KiB
+        // pages took that upload from 267 to 333 MB/s and 1,000 uploads of
+        // 2 KB from 1,218 to 1,070 files/s; 16 KiB, 336 MB/s and 950 files/s.
         c.batch_execute(
-            "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+            "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
              PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )
         .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;

@@ -48,9 +48,9 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 const REJECTION_TIME: Duration = Duration::from_millis(800);
 /// How long uploads in flight may take to finish once `serve` stops.
 const DRAIN: Duration = Duration::from_secs(10);
-/// Bytes read from a connection's socket at a time (at most; larger reads
-/// of a large upload bypass the buffer).
-const READ_BUFFER: usize = 16 * 1024;
+/// Bytes read from a connection's socket at a time, at most: a large
+/// upload's packets (32 KiB each) come several to a read.
+const READ_BUFFER: usize = 256 * 1024;
 /// The longest SFTP packet a client may send (a 255 KiB write and its header).
 pub(crate) const MAX_SFTP_PACKET: u32 = 256 * 1024 + 1024;
 
@@ -342,7 +342,8 @@ impl Listener {
             // A second handle on the socket, to cut a connection that does
             // not log in in time whatever state its handshake is in.
             // Read through a buffer: a request and its packet length come
-            // in one read, not one for each (writes pass straight through).
+            // in one read, not one for each, and a large upload's packets
+            // several at a time (writes pass straight through).
             let (stream, cutter) = match stream.into_std().and_then(|s| {
                 let c = s.try_clone()?;
                 Ok((tokio::io::BufReader::with_capacity(READ_BUFFER, poll::PolledStream::new(s, busy_poll)?), c))
