@@ -67,10 +67,14 @@ pub fn pg_db(test: &str) -> Option<TestDb> {
         return None;
     };
     use diesel::connection::SimpleConnection;
+    // Tests of one binary ask at the same moment: a counter tells them apart
+    // (the clock alone did not, on a coarse clock).
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let name = format!(
-        "dropgate_t_{}_{}",
+        "dropgate_t_{}_{}_{}",
         std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000_000
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000_000,
+        MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
     let mut c = dropgate::store::connect(&admin).expect("connect to DROPGATE_TEST_PG");
     if let dropgate::store::Conn::Pg(pg) = &mut c {
