@@ -445,7 +445,7 @@ impl Sftp {
 }
 
 /// The longest busy poll `[sftp] busy_poll_us` may ask for.
-pub const MAX_BUSY_POLL_US: u64 = 10_000;
+const MAX_BUSY_POLL_US: u64 = 10_000;
 
 fn default_busy_poll_us() -> u64 {
     300
@@ -499,7 +499,7 @@ fn default_max_attempts() -> i32 {
     10
 }
 fn default_poll_ms() -> u64 {
-    300
+    200
 }
 
 impl Config {

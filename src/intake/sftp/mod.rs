@@ -309,7 +309,7 @@ impl Listener {
         let mut sweep = tokio::time::interval(SWEEP_EVERY);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         sweep.tick().await;
-        let busy_poll = Duration::from_micros(shared.cfg.sftp.busy_poll_us.min(crate::config::MAX_BUSY_POLL_US));
+        let busy_poll = Duration::from_micros(shared.cfg.sftp.busy_poll_us);
         loop {
             while tasks.try_join_next().is_some() {}
             let (stream, peer) = tokio::select! {

@@ -52,7 +52,7 @@ pub(crate) struct PolledStream {
     raw: std::net::TcpStream,
     /// How long a read polls; zero: never.
     window: Duration,
-    /// When a read last found nothing, and whether it was polled for.
+    /// Since when the client has been waited for (a read found nothing).
     waiting_since: Option<Instant>,
     /// The client answered within the window the last time it was waited for.
     prompt: bool,
